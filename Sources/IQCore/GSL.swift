@@ -1,0 +1,37 @@
+import CGSL
+
+/// Every call into GSL lives here.
+///
+/// GSL's default error handler aborts the process; iqkit turns it off once
+/// and checks the status codes GSL returns instead.
+enum GSL {
+    static let handlerOff: Void = { _ = gsl_set_error_handler_off() }()
+
+    /// A GSL status code.
+    struct Status: RawRepresentable, Equatable, CustomStringConvertible {
+        let rawValue: Int32
+        static let success = Status(rawValue: Int32(GSL_SUCCESS))
+        var description: String { String(cString: gsl_strerror(rawValue)) }
+    }
+
+    /// Sorts in place (GSL's heap sort is not stable; order of equals is irrelevant here).
+    static func sort(_ values: inout [Double]) {
+        _ = handlerOff
+        values.withUnsafeMutableBufferPointer { gsl_sort($0.baseAddress, 1, $0.count) }
+    }
+
+    /// Quantile of sorted data by GSL's linear interpolation (type 7 of Hyndman & Fan).
+    static func quantileSorted(_ sorted: [Double], _ q: Double) -> Double {
+        _ = handlerOff
+        return sorted.withUnsafeBufferPointer { gsl_stats_quantile_from_sorted_data($0.baseAddress, 1, $0.count, q) }
+    }
+
+    static func erf(_ x: Double) -> Double { gsl_sf_erf(x) }
+}
+
+/// An error reported by GSL through its status code.
+public struct GSLError: Error, CustomStringConvertible {
+    public let code: Int32
+    public let context: String
+    public var description: String { "\(context): GSL error \(code) (\(GSL.Status(rawValue: code)))" }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Writes volumes as Float32 NIfTI with their geometry, atomically.
+public enum NIfTIWriter {
+    /// Writes `volume` to `path` (`.nii`, `.nii.gz`, `.hdr` or `.hdr.gz`;
+    /// a `.hdr` also writes its `.img`).
+    /// - Parameter version: NIfTI-1 unless a dimension exceeds 32767, where
+    ///   NIfTI-2 is needed; pass `.nifti2` to force it.
+    /// - Throws: `InputError.cannotWrite` when the file cannot be written or
+    ///   does not read back; the old file, if any, is then left untouched.
+    public static func write(_ volume: Volume, to path: String, version: NIfTIHeader.Version? = nil) throws {
+        let layout = try NIfTIFileLayout(path: path)
+        if layout.imagePath == path && layout.isPair {
+            throw InputError.cannotWrite(path: path, problem: "name the .hdr file of a .hdr/.img pair")
+        }
+        try AtomicOutput.requireParentFolder(path)
+        let needsTwo = max(volume.nx, volume.ny, volume.nz) > Int(Int16.max)
+        let chosen = version ?? (needsTwo ? .nifti2 : .nifti1)
+        if chosen == .nifti1 && needsTwo {
+            throw InputError.cannotWrite(path: path, problem: "a dimension exceeds 32767; NIfTI-1 cannot store it")
+        }
+        let lower = path.lowercased()
+        let ext = [".nii.gz", ".hdr.gz", ".nii", ".hdr"].first { lower.hasSuffix($0) } ?? ".nii"
+        let tempHeader = AtomicOutput.temporaryPath(for: path, extension: ext)
+        let tempLayout = try NIfTIFileLayout(path: tempHeader)
+        func cleanUp() {
+            try? FileManager.default.removeItem(atPath: tempLayout.headerPath)
+            if tempLayout.isPair { try? FileManager.default.removeItem(atPath: tempLayout.imagePath) }
+        }
+        do {
+            try NIfTILibrary.write(volume, fileName: tempHeader, version: chosen, pair: layout.isPair)
+            try verify(tempLayout, volume: volume, path: path)
+            if layout.isPair { try AtomicOutput.commit(tempLayout.imagePath, to: layout.imagePath) }
+            try AtomicOutput.commit(tempLayout.headerPath, to: layout.headerPath)
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
+
+    /// Reads back the header (and checks the size of an uncompressed image)
+    /// because nifticlib's writer reports no errors.
+    private static func verify(_ layout: NIfTIFileLayout, volume: Volume, path: String) throws {
+        guard let prefix = try? NIfTILibrary.readPrefix(layout.headerPath, compressed: layout.compressed, count: NIfTIHeader.nifti2Size),
+            let header = try? NIfTIHeader.decode(prefix, path: path),
+            header.dim[1] == volume.nx, header.dim[2] == volume.ny, header.dim[3] == volume.nz
+        else {
+            throw InputError.cannotWrite(path: path, problem: "the written header does not read back (disk full?)")
+        }
+        if !layout.compressed {
+            let size = (try? FileManager.default.attributesOfItem(atPath: layout.imagePath)[.size] as? NSNumber)?.int64Value ?? 0
+            if size < Int64(header.voxOffset) + Int64(volume.count * 4) {
+                throw InputError.cannotWrite(path: path, problem: "the written image is short (disk full?)")
+            }
+        }
+    }
+}

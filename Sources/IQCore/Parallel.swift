@@ -1,0 +1,29 @@
+import Dispatch
+import Foundation
+
+/// Runs `body(i)` for i in 0..<count on all cores, blocking until done.
+///
+/// Workers must write disjoint memory; `SharedBuffer` hands them raw pointers.
+@inline(__always)
+public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    if count <= 1 || ProcessInfo.processInfo.activeProcessorCount == 1 {
+        for i in 0..<count { body(i) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+}
+
+/// A raw pointer that parallel workers may share because each writes its
+/// own disjoint range; the caller guarantees that, the type system cannot.
+public struct SharedBuffer<Element>: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Element>
+    public let count: Int
+    public init(_ base: UnsafeMutablePointer<Element>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+    @inline(__always) public subscript(i: Int) -> Element {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import IQCore
+
+/// The `iqkit` command: parses, calls the libraries, prints, picks the exit code.
+///
+/// Exit codes: 0 success, 1 a QA check failed, 2 bad input or usage.
+@main
+struct IQKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "iqkit",
+        abstract: "PET/CT image-quality harmonisation and phantom analysis.",
+        discussion: "Exit codes: 0 success, 1 a QA check failed, 2 bad input or usage.",
+        version: IQKit.version,
+        subcommands: [Info.self, Smooth.self, Edge.self, Simulate.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            terminate(with: error)
+        }
+    }
+}
+
+/// Prints one line for an error and exits with iqkit's code for it.
+func terminate(with error: Error) -> Never {
+    switch error {
+    case let qa as QAFailure:
+        FileHandle.standardError.write(Data("iqkit: \(qa.message)\n".utf8))
+        Foundation.exit(ExitStatus.qaFailed)
+    case let input as InputError:
+        FileHandle.standardError.write(Data("iqkit: error: \(input)\n".utf8))
+        Foundation.exit(ExitStatus.badInput)
+    default:
+        let code = IQKitCommand.exitCode(for: error)
+        let message = IQKitCommand.fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty { print(message) }
+            Foundation.exit(ExitStatus.success)
+        }
+        if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
+        // ArgumentParser's usage errors (64) and anything else unexpected are bad input.
+        Foundation.exit(code.rawValue == ExitStatus.qaFailed ? ExitStatus.qaFailed : ExitStatus.badInput)
+    }
+}
+
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let qaFailed: Int32 = 1
+    static let badInput: Int32 = 2
+}
+
+/// Thrown by a command after it has written its outputs when a QA check failed.
+struct QAFailure: Error {
+    let message: String
+}

@@ -1,0 +1,69 @@
+import Foundation
+import IQCore
+import Testing
+
+@Suite struct FoundationCLITests {
+    @Test func simulateInfoSmoothEdge() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = dir + "/spheres.nii.gz"
+        var r = try CLIRunner.run(["simulate", "spheres", image, "--matrix", "48", "--slices", "12", "--voxel-mm", "4"])
+        #expect(r.status == 0, "\(r.stderr)")
+
+        r = try CLIRunner.run(["info", image, "--json"])
+        #expect(r.status == 0)
+        let info = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(info?["dimensions"] as? [Int] == [48, 48, 12])
+        #expect(info?["spacingMM"] as? [Double] == [4, 4, 4])
+        #expect(info?["unit"] as? String == "Bq/mL")
+
+        let smooth = dir + "/smooth.nii"
+        r = try CLIRunner.run(["smooth", image, smooth, "--fwhm-mm", "8"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let edge = dir + "/edge.hdr"
+        r = try CLIRunner.run(["edge", image, edge])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/edge.img"))
+
+        // Outputs keep the input's geometry and equal the library's result.
+        let input = try NIfTIReader.read(image).volume
+        let written = try NIfTIReader.read(edge).volume
+        #expect(written.geometry == input.geometry)
+        let expected = EdgeImage.compute(input)
+        #expect(zip(written.voxels, expected.voxels).allSatisfy { abs($0 - $1) <= 1e-3 })
+    }
+
+    @Test func badInputExitsTwoWithOneLineNamingTheFile() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bogus = dir + "/bogus.nii"
+        try Data("hello, not an image".utf8).write(to: URL(fileURLWithPath: bogus))
+        for args in [["info", bogus], ["edge", bogus, dir + "/out.nii"], ["info", dir + "/missing.nii"], ["info", dir]] {
+            let r = try CLIRunner.run(args)
+            #expect(r.status == 2, "\(args)")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(r.stderr)")
+            #expect(r.stderr.contains(args[1]), "\(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.nii"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try CLIRunner.run(["smooth"]).status == 2)
+        #expect(try CLIRunner.run(["no-such-command"]).status == 2)
+        #expect(try CLIRunner.run(["smooth", "a.nii", "b.nii", "--fwhm-mm", "x"]).status == 2)
+        #expect(try CLIRunner.run(["--help"]).status == 0)
+        #expect(try CLIRunner.run(["--version"]).stdout.contains(IQKit.version))
+    }
+
+    @Test func outputEqualToInputIsRefused() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = dir + "/a.nii"
+        try CLIRunner.run(["simulate", "spheres", image, "--matrix", "16", "--slices", "4"])
+        let before = try Data(contentsOf: URL(fileURLWithPath: image))
+        let r = try CLIRunner.run(["smooth", image, image, "--fwhm-mm", "4"])
+        #expect(r.status == 2)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before)
+    }
+}
