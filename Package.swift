@@ -38,10 +38,13 @@ let package = Package(
             ]
         ),
 
+        // Test helpers: an independent NIfTI writer for crafted and malformed files.
+        .target(name: "IQTestSupport", dependencies: ["CNIfTI"]),
+
         .testTarget(
             name: "IQCoreTests",
-            dependencies: ["IQCore", "CNIfTI", .product(name: "Numerics", package: "swift-numerics")]
+            dependencies: ["IQCore", "IQTestSupport", .product(name: "Numerics", package: "swift-numerics")]
         ),
-        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore"]),
+        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport"]),
     ]
 )

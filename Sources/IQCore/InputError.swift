@@ -6,6 +6,8 @@
 public enum InputError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file does not exist.
     case missingFile(path: String)
+    /// A `.hdr` whose `.img` (or the reverse) does not exist.
+    case missingCompanion(path: String, companion: String)
     /// The path exists but is not a regular file (a directory, a device…).
     case notAFile(path: String)
     /// The file exists but cannot be opened for reading.
@@ -30,6 +32,7 @@ public enum InputError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .missingFile(let path): return "\(path): no such file"
+        case .missingCompanion(let path, let companion): return "\(path): its companion file \(companion) does not exist"
         case .notAFile(let path): return "\(path): not a regular file"
         case .unreadable(let path): return "\(path): cannot be opened for reading"
         case .notNIfTI(let path, let reason): return "\(path): not a NIfTI file (\(reason))"

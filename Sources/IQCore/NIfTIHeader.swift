@@ -140,11 +140,15 @@ extension NIfTIHeader {
     }
 
     private static func decode2(_ h: HeaderBytes, path: String) throws -> NIfTIHeader {
-        let magic = Array(h.bytes[4..<12])
+        let magic = Array(h.bytes[4..<8])
+        // The last four bytes detect text-mode transfers; some writers
+        // (nifticlib 3.0.1) leave them zero, which readers accept.
+        let check = Array(h.bytes[8..<12])
+        let checkOK = check == [0x0D, 0x0A, 0x1A, 0x0A] || check == [0, 0, 0, 0]
         let single: Bool
-        if magic == Array("n+2\0\r\n\u{1A}\n".utf8) {
+        if magic == Array("n+2\0".utf8) && checkOK {
             single = true
-        } else if magic == Array("ni2\0\r\n\u{1A}\n".utf8) {
+        } else if magic == Array("ni2\0".utf8) && checkOK {
             single = false
         } else {
             throw InputError.notNIfTI(path: path, reason: "NIfTI-2 magic is not n+2 or ni2 (or the file was mangled by a text-mode transfer)")

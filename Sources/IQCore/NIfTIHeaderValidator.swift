@@ -8,6 +8,8 @@ struct NIfTIReadPlan {
     var spacingMM: SIMD3<Double>
     var geometry: VolumeGeometry
     var spatialUnitName: String
+    /// Byte offset of the first voxel in the image file.
+    var voxOffset: Int64
 }
 
 /// Judges a decoded header before anything large is allocated.
@@ -108,6 +110,9 @@ enum NIfTIHeaderValidator {
         }
         let (dataBytes, overflow) = total.multipliedReportingOverflow(by: Int64(bytesPerVoxel))
         guard !overflow else { throw bad("dim", "data size overflows 64 bits") }
+        if layout.isPair && !FileManager.default.fileExists(atPath: layout.imagePath) {
+            throw InputError.missingCompanion(path: path, companion: layout.imagePath)
+        }
         if !layout.compressed {
             let imageSize = try FileChecks.requireReadableFile(layout.imagePath)
             if voxOffset > imageSize {
@@ -128,6 +133,6 @@ enum NIfTIHeaderValidator {
         let dims3 = SIMD3(Int(dims[1]), Int(dims[2]), Int(dims[3]))
         return NIfTIReadPlan(
             dims: dims3, frame: frames > 1 ? frame : nil, voxelsPerFrame: dims3.x * dims3.y * dims3.z,
-            spacingMM: spacing, geometry: geometry, spatialUnitName: unit.name)
+            spacingMM: spacing, geometry: geometry, spatialUnitName: unit.name, voxOffset: voxOffset)
     }
 }

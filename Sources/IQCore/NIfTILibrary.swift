@@ -16,55 +16,29 @@ enum NIfTILibrary {
         return Array(buffer.prefix(got))
     }
 
-    /// Reads the voxel bytes of a whole 3D image or of one frame of a 4D one,
-    /// in native byte order, and hands them to `body`.
-    static func readVoxels<R>(
-        _ headerPath: String, frame: Int?, expectedCount: Int, path: String,
-        body: (UnsafeRawBufferPointer) throws -> R
-    ) throws -> R {
+    /// Reads `count` bytes starting at `offset` of a (possibly gzipped) file
+    /// into `buffer` through znzlib.
+    ///
+    /// Voxel data is read here rather than with `nifti_image_read` because
+    /// nifticlib silently replaces NaN and infinite floats by 0 while loading,
+    /// and iqkit must count and report them.
+    static func readBytes(_ path: String, compressed: Bool, offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         _ = quiet
-        if let frame {
-            var list = nifti_brick_list()
-            var wanted = Int64(frame)
-            guard let nim = nifti_image_read_bricks(headerPath, 1, &wanted, &list) else {
-                throw InputError.truncatedData(path: path, problem: "nifticlib could not read frame \(frame)")
-            }
-            defer {
-                nifti_free_NBL(&list)
-                nifti_image_free(nim)
-            }
-            guard list.nbricks == 1, let bricks = list.bricks, let data = bricks[0] else {
-                throw InputError.truncatedData(path: path, problem: "frame \(frame) could not be read (file truncated?)")
-            }
-            return try body(UnsafeRawBufferPointer(start: data, count: Int(list.bsize)))
-        }
-        guard let nim = nifti_image_read(headerPath, 1) else {
-            throw InputError.truncatedData(path: path, problem: "nifticlib could not read the image")
-        }
-        defer { nifti_image_free(nim) }
-        guard let data = nim.pointee.data else {
-            throw InputError.truncatedData(path: path, problem: "voxel data could not be read (file truncated or corrupt)")
-        }
-        let bytes = Int(nim.pointee.nvox) * Int(nim.pointee.nbyper)
-        return try body(UnsafeRawBufferPointer(start: data, count: bytes))
+        return Int(iqkit_read_range(path, compressed ? 1 : 0, offset, buffer.baseAddress, buffer.count))
     }
 
-    /// Writes a Float32 volume with nifticlib to exactly the given file name(s).
-    /// - Parameter fileName: a `.nii`, `.nii.gz`, `.hdr` or `.hdr.gz` path.
-    static func write(_ volume: Volume, fileName: String, version: NIfTIHeader.Version, pair: Bool) throws {
+    /// Writes a Float32 volume to exactly the given file name(s): nifticlib
+    /// encodes the header from the image description; znzlib writes the bytes.
+    /// - Parameters:
+    ///   - headerPath: the `.nii[.gz]` or `.hdr[.gz]` to write.
+    ///   - imagePath: the `.img[.gz]` of a pair, or nil for a single file.
+    static func write(_ volume: Volume, headerPath: String, imagePath: String?, compressed: Bool, version: NIfTIHeader.Version) throws {
         _ = quiet
         var dims: [Int64] = [3, Int64(volume.nx), Int64(volume.ny), Int64(volume.nz), 1, 1, 1, 1]
         guard let nim = nifti_make_new_nim(&dims, Int32(NIfTIDatatype.float32.rawValue), 0) else {
-            throw InputError.cannotWrite(path: fileName, problem: "nifticlib could not create the image")
+            throw InputError.cannotWrite(path: headerPath, problem: "nifticlib could not describe the image")
         }
         defer { nifti_image_free(nim) }
-        let byteCount = volume.count * MemoryLayout<Float>.size
-        guard let data = malloc(byteCount) else {
-            throw InputError.cannotWrite(path: fileName, problem: "out of memory")
-        }
-        volume.voxels.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: byteCount) }
-        nim.pointee.data = data
-
         let s = volume.spacingMM
         let g = volume.geometry
         nim.pointee.dx = s.x
@@ -100,16 +74,47 @@ enum NIfTILibrary {
         }
         copyCString(volume.descrip, into: &nim.pointee.descrip)
         copyCString(volume.unit ?? "", into: &nim.pointee.intent_name)
-        switch (version, pair) {
-        case (.nifti1, false): nim.pointee.nifti_type = 1
-        case (.nifti1, true): nim.pointee.nifti_type = 2
-        case (.nifti2, false): nim.pointee.nifti_type = 4
-        case (.nifti2, true): nim.pointee.nifti_type = 5
+        let single = imagePath == nil
+        switch version {
+        case .nifti1:
+            nim.pointee.nifti_type = single ? 1 : 2
+            nim.pointee.iname_offset = single ? 352 : 0
+        case .nifti2:
+            nim.pointee.nifti_type = single ? 4 : 5
+            nim.pointee.iname_offset = single ? 544 : 0
         }
-        guard nifti_set_filenames(nim, fileName, 0, 1) == 0 else {
-            throw InputError.cannotWrite(path: fileName, problem: "nifticlib rejected the file name")
+        var header: [UInt8]
+        switch version {
+        case .nifti1:
+            var h = nifti_1_header()
+            guard nifti_convert_nim2n1hdr(nim, &h) == 0 else {
+                throw InputError.cannotWrite(path: headerPath, problem: "nifticlib could not encode a NIfTI-1 header")
+            }
+            header = withUnsafeBytes(of: &h) { Array($0.prefix(NIfTIHeader.nifti1Size)) }
+        case .nifti2:
+            var h = nifti_2_header()
+            guard nifti_convert_nim2n2hdr(nim, &h) == 0 else {
+                throw InputError.cannotWrite(path: headerPath, problem: "nifticlib could not encode a NIfTI-2 header")
+            }
+            header = withUnsafeBytes(of: &h) { Array($0.prefix(NIfTIHeader.nifti2Size)) }
+            // nifticlib 3.0.1 leaves the magic's line-ending check bytes zero;
+            // the standard wants "\r\n\u{1A}\n" there.
+            header.replaceSubrange(8..<12, with: [0x0D, 0x0A, 0x1A, 0x0A])
         }
-        nifti_image_write(nim)
+        let gz: Int32 = compressed ? 1 : 0
+        let status: Int32 = volume.voxels.withUnsafeBytes { data in
+            header.withUnsafeBytes { hdr in
+                if let imagePath {
+                    let a = iqkit_write_header_and_data(headerPath, gz, hdr.baseAddress, hdr.count, 0, nil, 0)
+                    let b = iqkit_write_header_and_data(imagePath, gz, data.baseAddress, data.count, 0, nil, 0)
+                    return a == 0 && b == 0 ? 0 : -1
+                }
+                return iqkit_write_header_and_data(headerPath, gz, hdr.baseAddress, hdr.count, 1, data.baseAddress, data.count)
+            }
+        }
+        if status != 0 {
+            throw InputError.cannotWrite(path: headerPath, problem: String(cString: strerror(errno)))
+        }
     }
 
     private static func copyCString<T>(_ text: String, into field: inout T) {

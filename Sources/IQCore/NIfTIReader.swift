@@ -69,9 +69,7 @@ public enum NIfTIReader {
     public static func read(_ path: String, options: NIfTIReadOptions = NIfTIReadOptions()) throws -> LoadedVolume {
         let (header, layout) = try readHeader(path)
         let plan = try NIfTIHeaderValidator.validate(header, layout: layout, path: path, options: options)
-        var voxels = try NIfTILibrary.readVoxels(layout.headerPath, frame: plan.frame, expectedCount: plan.voxelsPerFrame, path: path) {
-            try NIfTIVoxelConversion.toFloat32($0, datatype: header.datatype, count: plan.voxelsPerFrame, path: path)
-        }
+        var voxels = try readVoxels(header: header, layout: layout, plan: plan, path: path)
         let slope = header.sclSlope
         if slope != 0 && (slope != 1 || header.sclInter != 0) {
             let s = Float(slope)
@@ -90,5 +88,23 @@ public enum NIfTIReader {
             sclSlope: header.sclSlope, sclInter: header.sclInter, byteSwapped: header.byteSwapped,
             nonFiniteVoxels: nonFinite, spatialUnit: plan.spatialUnitName)
         return LoadedVolume(volume: volume, source: info)
+    }
+
+    /// Reads the plan's voxels (one frame for 4D) and converts them to Float32.
+    private static func readVoxels(header: NIfTIHeader, layout: NIfTIFileLayout, plan: NIfTIReadPlan, path: String) throws -> [Float] {
+        let bytesPerVoxel = header.datatype.bytesPerVoxel ?? 0
+        let byteCount = plan.voxelsPerFrame * bytesPerVoxel
+        let offset = plan.voxOffset + Int64(plan.frame ?? 0) * Int64(byteCount)
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 16)
+        defer { raw.deallocate() }
+        let got = NIfTILibrary.readBytes(layout.imagePath, compressed: layout.compressed, offset: offset, into: raw)
+        if got < 0 {
+            throw InputError.truncatedData(path: path, problem: "cannot reach byte \(offset) of \(layout.imagePath)")
+        }
+        if got < byteCount {
+            throw InputError.truncatedData(path: path, problem: "expected \(byteCount) bytes of \(header.datatype) voxels, the file ends after \(got)")
+        }
+        return try NIfTIVoxelConversion.toFloat32(
+            UnsafeRawBufferPointer(raw), datatype: header.datatype, count: plan.voxelsPerFrame, byteSwapped: header.byteSwapped, path: path)
     }
 }

@@ -1,12 +1,15 @@
 /// Converts native-order voxel bytes of any readable datatype to Float32.
 enum NIfTIVoxelConversion {
-    static func toFloat32(_ bytes: UnsafeRawBufferPointer, datatype: NIfTIDatatype, count: Int, path: String) throws -> [Float] {
+    static func toFloat32(_ bytes: UnsafeRawBufferPointer, datatype: NIfTIDatatype, count: Int, byteSwapped: Bool, path: String) throws -> [Float] {
         guard let size = datatype.bytesPerVoxel, bytes.count >= count * size else {
             throw InputError.truncatedData(path: path, problem: "got \(bytes.count) bytes for \(count) voxels of \(datatype)")
         }
-        func convert<T>(_: T.Type, _ f: (T) -> Float) -> [Float] {
+        func convert<T: FixedWidthInteger>(_: T.Type, _ f: (T) -> Float) -> [Float] {
             [Float](unsafeUninitializedCapacity: count) { out, initialized in
-                for i in 0..<count { out[i] = f(bytes.loadUnaligned(fromByteOffset: i * size, as: T.self)) }
+                for i in 0..<count {
+                    let v = bytes.loadUnaligned(fromByteOffset: i * size, as: T.self)
+                    out[i] = f(byteSwapped ? v.byteSwapped : v)
+                }
                 initialized = count
             }
         }
@@ -19,8 +22,8 @@ enum NIfTIVoxelConversion {
         case .uint32: return convert(UInt32.self) { Float($0) }
         case .int64: return convert(Int64.self) { Float($0) }
         case .uint64: return convert(UInt64.self) { Float($0) }
-        case .float32: return convert(Float.self) { $0 }
-        case .float64: return convert(Double.self) { Float($0) }
+        case .float32: return convert(UInt32.self) { Float(bitPattern: $0) }
+        case .float64: return convert(UInt64.self) { Float(Double(bitPattern: $0)) }
         default: throw InputError.unsupported(path: path, problem: "datatype \(datatype)")
         }
     }

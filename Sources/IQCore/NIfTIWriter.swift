@@ -28,7 +28,9 @@ public enum NIfTIWriter {
             if tempLayout.isPair { try? FileManager.default.removeItem(atPath: tempLayout.imagePath) }
         }
         do {
-            try NIfTILibrary.write(volume, fileName: tempHeader, version: chosen, pair: layout.isPair)
+            try NIfTILibrary.write(
+                volume, headerPath: tempLayout.headerPath, imagePath: layout.isPair ? tempLayout.imagePath : nil,
+                compressed: layout.compressed, version: chosen)
             try verify(tempLayout, volume: volume, path: path)
             if layout.isPair { try AtomicOutput.commit(tempLayout.imagePath, to: layout.imagePath) }
             try AtomicOutput.commit(tempLayout.headerPath, to: layout.headerPath)
