@@ -17,8 +17,13 @@ struct Smooth: ParsableCommand {
         let filter = GaussianFilter(fwhmMM: fwhmMM, method: method)
         try filter.validate()
         try FileChecks.requireDistinct(output: output, inputs: [input])
+        let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
-        try NIfTIWriter.write(filter.apply(to: volume), to: output)
+        timer.lap("read")
+        let smoothed = filter.apply(to: volume)
+        timer.lap("smooth")
+        try NIfTIWriter.write(smoothed, to: output)
+        timer.lap("write")
     }
 }
 
@@ -35,8 +40,13 @@ struct Edge: ParsableCommand {
     func run() throws {
         try GaussianFilter(fwhmMM: fwhmMM).validate()
         try FileChecks.requireDistinct(output: output, inputs: [input])
+        let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
-        try NIfTIWriter.write(EdgeImage.compute(volume, fwhmMM: fwhmMM, method: method), to: output)
+        timer.lap("read")
+        let edge = EdgeImage.compute(volume, fwhmMM: fwhmMM, method: method)
+        timer.lap("edge")
+        try NIfTIWriter.write(edge, to: output)
+        timer.lap("write")
     }
 }
 
@@ -47,4 +57,22 @@ func loadFinite(_ path: String, _ options: NIfTIReadOptions) throws -> Volume {
         warn("\(path): \(loaded.source.nonFiniteVoxels) NaN/Inf voxels are treated as 0")
     }
     return loaded.volume
+}
+
+/// Prints phase timings to stderr when IQKIT_TIMINGS=1 (used by `make bench`).
+final class PhaseTimer {
+    private let enabled = ProcessInfo.processInfo.environment["IQKIT_TIMINGS"] == "1"
+    private var last = DispatchTime.now()
+
+    func lap(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now()
+        let seconds = Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e9
+        warnRaw(String(format: "timing %@ %.4f s", phase, seconds))
+        last = now
+    }
+}
+
+func warnRaw(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
