@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // C shims: one per C library, nothing but headers and link lines.
@@ -24,16 +25,23 @@ let package = Package(
 
         // Volumes, NIfTI I/O, filtering, statistics: knows nothing of PET or CT.
         .target(name: "IQCore", dependencies: ["CFFTW", "CGSL", "CNIfTI"]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Digital phantoms and acquisition models with known ground truth.
         // Analysis modules never import it: analysis must not see the truth.
         .target(name: "Simulation", dependencies: ["IQCore"]),
 
+        // HTML / JSON / TSV / JUnit reports of analysis results; computes no metrics.
+        .target(
+            name: "Reporting",
+            dependencies: ["IQCore", "CZlib", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+
         // The thin command-line front end.
         .executableTarget(
             name: "iqkit",
             dependencies: [
-                "IQCore", "Simulation",
+                "IQCore", "Simulation", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +53,7 @@ let package = Package(
             name: "IQCoreTests",
             dependencies: ["IQCore", "IQTestSupport", .product(name: "Numerics", package: "swift-numerics")]
         ),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "IQCore", "CZlib"], exclude: ["Golden"]),
         .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport"]),
     ]
 )
