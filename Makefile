@@ -9,7 +9,7 @@ PREFIX       ?= /usr/local
 BIN          := .build/$(CONFIG)/iqkit
 DEMO_DIR     := Reports/demo
 
-.PHONY: all deps build demo test bench install clean
+.PHONY: all deps build demo test test-sanitize fuzz bench install clean
 
 all: build
 
@@ -34,6 +34,27 @@ demo: build
 test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build
+
+# The test suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	$(SWIFT) build --scratch-path .build-sanitize --build-tests --sanitize=address --sanitize=undefined
+	$(SWIFT) test --scratch-path .build-sanitize --skip-build --sanitize=address --sanitize=undefined
+
+# libFuzzer over each harness for FUZZ_SECONDS, starting from Fuzz/corpus/<target>;
+# new inputs go to .build-fuzz/corpus, crashes to .build-fuzz/crashes.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= nifti nifti-gz
+fuzz: deps
+	$(SWIFT) build --scratch-path .build-fuzz --product iqkit-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
+	  echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  IQKIT_FUZZ_TARGET=$$t .build-fuzz/debug/iqkit-fuzz .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=.build-fuzz/crashes/$$t/ -print_final_stats=1 \
+	    > .build-fuzz/$$t.log 2>&1; status=$$?; \
+	  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)" .build-fuzz/$$t.log; \
+	  if [ $$status -ne 0 ]; then echo "fuzzer found a problem: see .build-fuzz/$$t.log"; exit 1; fi; \
+	done
 
 bench: build
 	@bench/run.sh $(BIN)

@@ -46,6 +46,9 @@ let package = Package(
             ]
         ),
 
+        // libFuzzer harnesses (`make fuzz`); a plain build is a corpus replayer.
+        .executableTarget(name: "iqkit-fuzz", dependencies: ["IQCore"]),
+
         // Test helpers: an independent NIfTI writer for crafted and malformed files.
         .target(name: "IQTestSupport", dependencies: ["CNIfTI"]),
 
