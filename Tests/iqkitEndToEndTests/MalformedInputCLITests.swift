@@ -1,0 +1,107 @@
+import Foundation
+import IQTestSupport
+import Testing
+
+/// The robustness contract at the command line: every malformed input gets
+/// exit code 2 and exactly one line on stderr naming the file, nothing on
+/// stdout, no output file, and the input untouched.
+@Suite struct MalformedInputCLITests {
+    /// (name, how to make it) — files are generated so the corpus stays small.
+    static func corpus(in dir: String) throws -> [(String, String)] {
+        var cases: [(String, String)] = []
+        func add(_ name: String, _ change: (inout CraftedNIfTI) -> Void, values: [Double] = (0..<24).map(Double.init)) throws {
+            var c = CraftedNIfTI()
+            change(&c)
+            try c.write(values, to: dir + "/" + name)
+            cases.append((name, dir + "/" + name))
+        }
+        func raw(_ name: String, _ bytes: [UInt8]) throws {
+            try CraftedNIfTI.writeBytes(bytes, to: dir + "/" + name)
+            cases.append((name, dir + "/" + name))
+        }
+        try raw("empty.nii", [])
+        try raw("not-nifti.nii", Array("P5\n4 4\n255\n".utf8) + [UInt8](repeating: 7, count: 400))
+        try raw("truncated-header.nii", Array(CraftedNIfTI().headerBytes(singleFile: true).prefix(100)))
+        try raw("truncated-header.nii.gz", Array(CraftedNIfTI().headerBytes(singleFile: true).prefix(300)))
+        try add("truncated-data.nii", { _ in }, values: [1, 2, 3])
+        try add("truncated-data.nii.gz", { _ in }, values: [1, 2, 3])
+        try add("wrong-magic.nii", { $0.magicOverride = Array("n+9\0".utf8) })
+        try add("zero-dim.nii", { $0.dim[3] = 0 })
+        try add("negative-dim.nii", { $0.dim[1] = -1 })
+        try add("huge-dims.nii", { $0.dim = [3, 32767, 32767, 32767, 1, 1, 1, 1] })
+        try add("overflow-dims.nii", { $0.version = .nifti2; $0.dim = [3, Int64.max / 2, 4, 4, 1, 1, 1, 1] })
+        try add("offset-past-end.nii", { $0.voxOffset = 123_456 })
+        try add("unsupported-datatype.nii", { $0.datatype = 1536; $0.bitpix = 128 })
+        try add("nan-slope.nii", { $0.sclSlope = .nan })
+        try add("inf-slope.nii", { $0.sclSlope = .infinity })
+        try add("zero-spacing.nii", { $0.pixdim[2] = 0 })
+        try add("negative-spacing.nii", { $0.pixdim[1] = -1 })
+        try add("nan-spacing.nii", { $0.pixdim[3] = .nan })
+        try add("four-d-no-frame.nii", { $0.dim = [4, 2, 2, 2, 3, 1, 1, 1] })
+        try add("five-d.nii", { $0.dim = [5, 2, 2, 2, 1, 3, 1, 1] })
+        try CraftedNIfTI().writePair((0..<24).map(Double.init), header: dir + "/no-image.hdr", image: dir + "/no-image.img")
+        try FileManager.default.removeItem(atPath: dir + "/no-image.img")
+        cases.append(("hdr-without-img", dir + "/no-image.hdr"))
+        try FileManager.default.createDirectory(atPath: dir + "/a-folder.nii", withIntermediateDirectories: true)
+        cases.append(("directory", dir + "/a-folder.nii"))
+        cases.append(("missing", dir + "/does-not-exist.nii.gz"))
+        return cases
+    }
+
+    @Test func everyMalformedInputExitsTwoWithOneLine() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, path) in try Self.corpus(in: dir) {
+            let before = FileManager.default.contents(atPath: path)
+            for args in [["info", path], ["edge", path, dir + "/out-\(name).nii.gz"], ["smooth", path, dir + "/out-\(name).nii", "--fwhm-mm", "4"]] {
+                let r = try CLIRunner.run(args)
+                #expect(r.status == 2, "\(name) \(args[0]): exit \(r.status), \(r.stderr)")
+                let lines = r.stderr.split(separator: "\n")
+                #expect(lines.count == 1, "\(name) \(args[0]): \(r.stderr)")
+                #expect(r.stderr.contains(path), "\(name) \(args[0]): does not name the file: \(r.stderr)")
+                #expect(r.stdout.isEmpty, "\(name) \(args[0]): printed \(r.stdout)")
+            }
+            #expect(FileManager.default.contents(atPath: path) == before, "\(name): input changed")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("out-") || $0.contains(".iqkit-") }
+        #expect(leftovers.isEmpty, "partial outputs: \(leftovers)")
+    }
+
+    /// NaN/Inf voxels are a documented policy, not an error: `info` counts
+    /// them; filters treat them as 0 and warn with the count.
+    @Test func nonFiniteVoxelsArePolicyNotError() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var values = (0..<24).map(Double.init)
+        values[5] = .nan
+        values[6] = -.infinity
+        try CraftedNIfTI().write(values, to: dir + "/nan.nii")
+        var r = try CLIRunner.run(["info", dir + "/nan.nii", "--json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("\"nonFiniteVoxels\" : 2"))
+        r = try CLIRunner.run(["edge", dir + "/nan.nii", dir + "/edge.nii"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("2 NaN/Inf voxels are treated as 0"))
+    }
+
+    @Test func voxelBudgetIsEnforcedFromTheCommandLineAndEnvironment() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CraftedNIfTI().write((0..<24).map(Double.init), to: dir + "/a.nii")
+        var r = try CLIRunner.run(["info", dir + "/a.nii", "--max-voxels", "10"])
+        #expect(r.status == 2 && r.stderr.contains("voxel budget"))
+        r = try CLIRunner.run(["info", dir + "/a.nii"], environment: ["IQKIT_MAX_VOXELS": "10"])
+        #expect(r.status == 2 && r.stderr.contains("voxel budget"))
+        r = try CLIRunner.run(["info", dir + "/a.nii", "--max-voxels", "24"])
+        #expect(r.status == 0)
+    }
+
+    @Test func outputIntoMissingFolderIsRefusedCleanly() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CraftedNIfTI().write((0..<24).map(Double.init), to: dir + "/a.nii")
+        let r = try CLIRunner.run(["edge", dir + "/a.nii", dir + "/no/such/folder/out.nii"])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+}
