@@ -35,10 +35,15 @@ test: deps
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build
 
-# The test suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The test suite under AddressSanitizer (Swift and C) and
+# UndefinedBehaviorSanitizer (the C shims: swiftc has no UBSan, and Swift
+# itself traps on overflow and out-of-bounds access in these debug builds).
+SANITIZE_FLAGS := --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+                  -Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined
 test-sanitize: deps
-	$(SWIFT) build --scratch-path .build-sanitize --build-tests --sanitize=address --sanitize=undefined
-	$(SWIFT) test --scratch-path .build-sanitize --skip-build --sanitize=address --sanitize=undefined
+	$(SWIFT) build --scratch-path .build-sanitize --build-tests $(SANITIZE_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:print_suppressions=0 \
+	  $(SWIFT) test --scratch-path .build-sanitize --skip-build $(SANITIZE_FLAGS)
 
 # libFuzzer over each harness for FUZZ_SECONDS, starting from Fuzz/corpus/<target>;
 # new inputs go to .build-fuzz/corpus, crashes to .build-fuzz/crashes.
@@ -59,9 +64,13 @@ fuzz: deps
 bench: build
 	@bench/run.sh $(BIN)
 
+# The binary plus the data it reads at run time (report templates, phantom
+# definitions and standards), found by iqkit in $(PREFIX)/share/iqkit.
 install: build
-	install -d $(PREFIX)/bin
+	install -d $(PREFIX)/bin $(PREFIX)/share/iqkit/Reports/templates
 	install -m 0755 $(BIN) $(PREFIX)/bin/iqkit
+	install -m 0644 Reports/templates/* $(PREFIX)/share/iqkit/Reports/templates/
+	if [ -d Phantoms ]; then cp -R Phantoms $(PREFIX)/share/iqkit/; fi
 
 clean:
 	rm -rf .build $(DEMO_DIR)
