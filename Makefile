@@ -9,7 +9,7 @@ PREFIX       ?= /usr/local
 BIN          := .build/$(CONFIG)/iqkit
 DEMO_DIR     := Reports/demo
 
-.PHONY: all deps build demo test test-sanitize fuzz bench install clean
+.PHONY: all deps build demo report-screenshot test test-sanitize fuzz bench install clean
 
 all: build
 
@@ -29,6 +29,13 @@ build: deps
 
 demo: build
 	@scripts/demo.sh $(BIN) $(DEMO_DIR)
+
+# Headless Chromium renders the demo report to PNG and PDF in Reports/screenshots.
+report-screenshot: demo
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
+	scripts/report-screenshot.sh $(DEMO_DIR)/index.html Reports/screenshots
 
 # Release mode: the numerical tests run real volumes and would crawl in debug.
 test: deps
