@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C shims: one per C library, nothing but headers and link lines.
@@ -24,12 +25,15 @@ let package = Package(
         ),
 
         // Volumes, NIfTI I/O, filtering, statistics: knows nothing of PET or CT.
-        .target(name: "IQCore", dependencies: ["CFFTW", "CGSL", "CNIfTI"]),
+        .target(name: "IQCore", dependencies: ["CFFTW", "CGSL", "CNIfTI", .product(name: "Yams", package: "Yams")]),
+
+        // PET: NEMA IEC phantom analysis against EARL bands, harmonizing post-filter.
+        .target(name: "PETQuality", dependencies: ["IQCore"]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Digital phantoms and acquisition models with known ground truth.
         // Analysis modules never import it: analysis must not see the truth.
-        .target(name: "Simulation", dependencies: ["IQCore"]),
+        .target(name: "Simulation", dependencies: ["IQCore", "PETQuality"]),
 
         // HTML / JSON / TSV / JUnit reports of analysis results; computes no metrics.
         .target(
@@ -41,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "iqkit",
             dependencies: [
-                "IQCore", "Simulation", "Reporting",
+                "IQCore", "PETQuality", "Simulation", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +59,10 @@ let package = Package(
         .testTarget(
             name: "IQCoreTests",
             dependencies: ["IQCore", "IQTestSupport", .product(name: "Numerics", package: "swift-numerics")]
+        ),
+        .testTarget(
+            name: "PETQualityTests",
+            dependencies: ["PETQuality", "Simulation", "IQCore", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "IQCore", "CZlib"], exclude: ["Golden"]),
         .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport"]),

@@ -12,6 +12,8 @@
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_min.h>
 #include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #endif

@@ -27,6 +27,30 @@ enum GSL {
     }
 
     static func erf(_ x: Double) -> Double { gsl_sf_erf(x) }
+
+    /// Singular value decomposition of a row-major 3×3 matrix: A = U·diag(S)·Vᵀ.
+    static func svd3(_ a: [Double]) -> (u: [Double], s: [Double], v: [Double])? {
+        _ = handlerOff
+        guard let m = gsl_matrix_alloc(3, 3), let v = gsl_matrix_alloc(3, 3), let s = gsl_vector_alloc(3), let work = gsl_vector_alloc(3) else {
+            return nil
+        }
+        defer {
+            gsl_matrix_free(m)
+            gsl_matrix_free(v)
+            gsl_vector_free(s)
+            gsl_vector_free(work)
+        }
+        for r in 0..<3 { for c in 0..<3 { gsl_matrix_set(m, r, c, a[3 * r + c]) } }
+        guard gsl_linalg_SV_decomp(m, v, s, work) == GSL_SUCCESS else { return nil }
+        var uOut = [Double](repeating: 0, count: 9), vOut = uOut
+        for r in 0..<3 {
+            for c in 0..<3 {
+                uOut[3 * r + c] = gsl_matrix_get(m, r, c)
+                vOut[3 * r + c] = gsl_matrix_get(v, r, c)
+            }
+        }
+        return (uOut, (0..<3).map { gsl_vector_get(s, $0) }, vOut)
+    }
 }
 
 /// An error reported by GSL through its status code.

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import IQCore
+import PETQuality
+
+struct Harmonize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find the Gaussian post-filter (FWHM 0–15 mm) that brings a reconstruction's IEC phantom RCs into a band set, and optionally apply it to scans.",
+        discussion: "Exits 1 when no filter reaches the band set, 2 on bad input.")
+
+    @Option(help: "The IEC phantom image reconstructed with the protocol to harmonize.") var phantom: String
+    @Option(help: "earl1, earl2 or a band file (.yaml).") var standard: String
+    @Option(help: "Write the result as JSON here.") var json: String?
+    @Option(parsing: .upToNextOption, help: "Scans to filter with the recommended FWHM.") var apply: [String] = []
+    @Option(help: "Folder for the filtered scans (same file names).") var out: String?
+    @OptionGroup var options: PhantomOptions
+
+    func validate() throws {
+        if !apply.isEmpty && out == nil { throw ValidationError("--apply needs --out DIR") }
+    }
+
+    func run() throws {
+        let band = try PhantomData.standard(standard)
+        let inputs = [phantom] + apply
+        if let json { try FileChecks.requireDistinct(output: json, inputs: inputs) }
+        let volume = try loadFinite(phantom, options.read.nifti)
+        // Check the scans before the search so bad input fails fast and writes nothing.
+        for scan in apply { _ = try NIfTIReader.readHeader(scan) }
+        let analyzer = NEMAAnalyzer(geometry: try PhantomData.iecGeometry(), standards: [band], settings: options.settings)
+        var settings = options.settingsText
+        settings["standard"] = "\(band.name) (\(band.version))"
+        let provenance = Provenance(inputs: try options.provenanceInputs(phantom) + apply.map(Provenance.Input.hashing), settings: settings)
+        var result = try Harmonizer(analyzer: analyzer).search(volume, path: phantom, standard: band, provenance: provenance)
+        if let fwhm = result.recommendedFWHMMM, let out {
+            try AtomicOutput.makeFolder(out)
+            for scan in apply {
+                let target = out + "/" + URL(fileURLWithPath: scan).lastPathComponent
+                try FileChecks.requireDistinct(output: target, inputs: inputs)
+                let image = try loadFinite(scan, options.read.nifti)
+                var filtered = GaussianFilter(fwhmMM: fwhm).apply(to: image)
+                filtered.descrip = String(format: "iqkit harmonized to %@: %.1f mm FWHM", band.name, fwhm)
+                try NIfTIWriter.write(filtered, to: target)
+                let hash = try Provenance.Input.hashing(scan).sha256
+                result.applied.append(HarmonizationResult.Applied(input: scan, output: target, inputSHA256: hash))
+            }
+        }
+        if let json { try ResultJSON.write(result, to: json) }
+        print("\(phantom): \(result.reason)")
+        if let range = result.feasibleFWHMMM, let fwhm = result.recommendedFWHMMM {
+            print(String(format: "  feasible FWHM %.1f–%.1f mm; recommended %.1f mm", range[0], range[1], fwhm))
+            for a in result.applied { print("  wrote \(a.output)") }
+        } else {
+            throw QAFailure(message: "\(phantom): no post-filter reaches \(band.name)")
+        }
+    }
+}
