@@ -13,11 +13,16 @@ public struct NEMASettings: Sendable {
     public var calibrationTolerancePercent: Double
     /// A manual centres file, overriding automatic localisation.
     public var centersFile: String?
+    /// Whether every band set must pass (`all`) or one is enough (`any`).
+    public var requirement: Requirement
+
+    public enum Requirement: String, Sendable, Codable, CaseIterable { case all, any }
 
     public init(
         sphereActivityBqML: Double? = nil, backgroundActivityBqML: Double? = nil, assumedRatio: Double = 10,
-        calibrationTolerancePercent: Double = 10, centersFile: String? = nil
+        calibrationTolerancePercent: Double = 10, centersFile: String? = nil, requirement: Requirement = .all
     ) {
+        self.requirement = requirement
         self.sphereActivityBqML = sphereActivityBqML
         self.backgroundActivityBqML = backgroundActivityBqML
         self.assumedRatio = assumedRatio
@@ -88,6 +93,13 @@ public struct NEMAAnalyzer: Sendable {
         }
     }
 
+    static func passed(verdicts: [String: Bool], requirement: NEMASettings.Requirement) -> Bool {
+        switch requirement {
+        case .all: return !verdicts.isEmpty && verdicts.values.allSatisfy { $0 }
+        case .any: return verdicts.values.contains(true)
+        }
+    }
+
     /// The full analysis of one image.
     public func analyze(_ v: Volume, path: String, provenance: Provenance) throws -> NEMAResult {
         let m = try measure(v, path: path)
@@ -137,6 +149,8 @@ public struct NEMAAnalyzer: Sendable {
             calibration: calibration, effectiveFWHMMM: fwhm, rcPeakDefinition: SphereMeasurement.peakDefinition,
             standards: standards.map { .init(name: $0.name, version: $0.version, source: $0.source) }, verdicts: verdicts,
             compliantWith: standards.map(\.name).filter { verdicts[$0] == true },
+            requirement: settings.requirement.rawValue,
+            passed: Self.passed(verdicts: verdicts, requirement: settings.requirement) && (calibration?.pass ?? true),
             localisation: .init(method: m.found.method, fitRMSMM: m.found.fitRMSMM, spheresDetected: m.found.spheresDetected, pose: m.found.pose),
             provenance: provenance)
     }

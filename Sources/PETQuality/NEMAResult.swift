@@ -93,6 +93,11 @@ public struct NEMAResult: Codable, Sendable {
     public var verdicts: [String: Bool]
     /// The band sets passed, in the order asked: e.g. ["EARL1"], ["EARL1", "EARL2"] or [].
     public var compliantWith: [String]
+    /// "all": every band set must pass (accreditation against named
+    /// standards); "any": passing one is enough (classifying a protocol).
+    public var requirement: String
+    /// Whether the requirement and the calibration check (when made) are met.
+    public var passed: Bool
     public var localisation: Localisation
     public var provenance: Provenance
 }

@@ -58,14 +58,20 @@ struct NemaAnalyze: ParsableCommand {
     @Argument(help: "The phantom image (Bq/mL).") var image: String
     @Option(name: .customLong("standard"), help: "earl1, earl2, all, or a band file (.yaml); repeatable.") var standards: [String] = ["all"]
     @Option(help: "Write the result as JSON here.") var json: String?
+    @Option(help: "all: every band set must pass; any: one is enough (default: any for --standard all, else all).")
+    var require: NEMASettings.Requirement?
     @OptionGroup var phantom: PhantomOptions
 
     func run() throws {
         let standardList = try loadStandards(standards)
+        let requirement = require ?? (standards.map { $0.lowercased() } == ["all"] ? .any : .all)
         if let json { try FileChecks.requireDistinct(output: json, inputs: [image] + (phantom.centers.map { [$0] } ?? [])) }
         let volume = try loadFinite(image, phantom.read.nifti)
-        let analyzer = NEMAAnalyzer(geometry: try PhantomData.iecGeometry(), standards: standardList, settings: phantom.settings)
+        var nemaSettings = phantom.settings
+        nemaSettings.requirement = requirement
+        let analyzer = NEMAAnalyzer(geometry: try PhantomData.iecGeometry(), standards: standardList, settings: nemaSettings)
         var settings = phantom.settingsText
+        settings["requirement"] = requirement.rawValue
         settings["standards"] = standardList.map { "\($0.name) (\($0.version))" }.joined(separator: ", ")
         let provenance = Provenance(inputs: try phantom.provenanceInputs(image), settings: settings)
         let result = try analyzer.analyze(volume, path: image, provenance: provenance)
@@ -73,9 +79,13 @@ struct NemaAnalyze: ParsableCommand {
         print(NemaText.render(result))
         let failed = standardList.map(\.name).filter { result.verdicts[$0] != true }
         let calibrationFailed = result.calibration.map { !$0.pass } ?? false
-        if !failed.isEmpty || calibrationFailed {
+        if !result.passed {
             var why: [String] = []
-            if !failed.isEmpty { why.append("does not meet \(failed.joined(separator: ", "))") }
+            if requirement == .any && result.compliantWith.isEmpty {
+                why.append("meets none of \(standardList.map(\.name).joined(separator: ", "))")
+            } else if requirement == .all && !failed.isEmpty {
+                why.append("does not meet \(failed.joined(separator: ", "))")
+            }
             if calibrationFailed { why.append("calibration bias outside ±\(Int(result.calibration?.tolerancePercent ?? 10)) %") }
             throw QAFailure(message: "\(image): \(why.joined(separator: "; "))")
         }
@@ -103,3 +113,5 @@ enum NemaText {
         return lines.joined(separator: "\n")
     }
 }
+
+extension NEMASettings.Requirement: ExpressibleByArgument {}
