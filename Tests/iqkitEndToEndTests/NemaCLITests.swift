@@ -31,8 +31,22 @@ import Testing
         let h = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/h.json"))) as? [String: Any]
         #expect((h?["feasibleFWHMMM"] as? [Double])?.count == 2)
         #expect(h?["recommendedFWHMMM"] as? Double != nil)
-        r = try CLIRunner.run(["nema", "analyze", dir + "/harmonized/sharp.nii.gz", "--standard", "earl1"])
+        r = try CLIRunner.run(["nema", "analyze", dir + "/harmonized/sharp.nii.gz", "--standard", "earl1", "--json", dir + "/after.json"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+
+        // Reports: passing results exit 0; a failing one exits 1 after writing HTML, TSV and JUnit.
+        r = try CLIRunner.run(["report", dir + "/after.json", dir + "/h.json", "--out", dir + "/report-pass"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        r = try CLIRunner.run(["report", dir + "/sharp-nema.json", dir + "/after.json", "--out", dir + "/report", "--junit", dir + "/junit.xml"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
+        #expect(html.contains("FAIL") && html.contains("sharp.nii.gz"))
+        let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("<failure") && junit.contains("EARL1 10 mm RCmax"))
+        let tsv = try String(contentsOfFile: dir + "/report/results.tsv", encoding: .utf8)
+        #expect(tsv.split(separator: "\n").count == 3)
+        r = try CLIRunner.run(["report", dir + "/sharp.json", "--out", dir + "/report-bad"])
+        #expect(r.status == 2 && r.stderr.contains("sharp.json"), "truth sidecar is not a result: \(r.stderr)")
 
         // Too smooth for EARL2: harmonize exits 1 and says why.
         let smooth = dir + "/smooth.nii"
