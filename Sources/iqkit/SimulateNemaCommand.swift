@@ -21,6 +21,8 @@ struct SimulateNema: ParsableCommand {
     @Option(help: "Tilt of the phantom axis, degrees.") var tiltDeg: Double = 0
     @Option(help: "Shift of the phantom from the grid centre, mm: x,y,z.") var shiftMM: String = "0,0,0"
     @Option(help: "Noise seed.") var seed: UInt64 = 1
+    @Option(help: "Grid size along x and y (default: a 330 mm field of view).") var matrix: Int?
+    @Option(help: "Number of slices (default: 220 mm axially).") var slices: Int?
 
     func run() throws {
         let voxel = try parseTriple(voxelMM, name: "--voxel-mm", allowSingle: true)
@@ -35,7 +37,16 @@ struct SimulateNema: ParsableCommand {
         try model.validate()
         let geometry = try PhantomData.iecGeometry()
         let simulator = IECPhantomSimulator(geometry: geometry, sphereActivity: backgroundActivity * ratio, backgroundActivity: backgroundActivity)
-        let grid = IECPhantomSimulator.grid(voxelMM: voxel)
+        var grid = IECPhantomSimulator.grid(voxelMM: voxel)
+        if let matrix {
+            guard (16...1024).contains(matrix) else { throw InputError.invalidSetting(name: "--matrix", problem: "must be 16…1024") }
+            grid.nx = matrix
+            grid.ny = matrix
+        }
+        if let slices {
+            guard (8...1024).contains(slices) else { throw InputError.invalidSetting(name: "--slices", problem: "must be 8…1024") }
+            grid.nz = slices
+        }
         let centre = SIMD3<Double>(Double(grid.nx - 1), Double(grid.ny - 1), Double(grid.nz - 1)) * voxel / 2
         let pose = PhantomPose(axialDeg: rotateDeg, tiltDeg: tiltDeg, translationMM: centre + shift)
         let truth = simulator.render(nx: grid.nx, ny: grid.ny, nz: grid.nz, spacingMM: voxel, pose: pose)
