@@ -28,6 +28,12 @@ enum GSL {
 
     static func erf(_ x: Double) -> Double { gsl_sf_erf(x) }
 
+    /// The k-th smallest value (0-based) by quickselect; reorders `values`.
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        _ = handlerOff
+        return values.withUnsafeMutableBufferPointer { gsl_stats_select($0.baseAddress, 1, $0.count, k) }
+    }
+
     /// Singular value decomposition of a row-major 3×3 matrix: A = U·diag(S)·Vᵀ.
     static func svd3(_ a: [Double]) -> (u: [Double], s: [Double], v: [Double])? {
         _ = handlerOff

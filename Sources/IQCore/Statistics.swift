@@ -8,9 +8,22 @@ public enum Statistics {
     /// - Parameter qs: fractions in 0...1.
     public static func quantiles(_ values: [Float], _ qs: [Double]) -> [Double] {
         guard !values.isEmpty else { return qs.map { _ in .nan } }
-        var sorted = values.map(Double.init)
-        GSL.sort(&sorted)
-        return qs.map { GSL.quantileSorted(sorted, min(max($0, 0), 1)) }
+        var data = values.map(Double.init)
+        // A few quantiles of a large sample: quickselect (O(n) each) beats a sort.
+        if qs.count <= 4 && data.count > 4096 {
+            return qs.map { q in
+                let h = Double(data.count - 1) * min(max(q, 0), 1)
+                let k = Int(h.rounded(.down))
+                let lower = GSL.select(&data, k)
+                guard k + 1 < data.count, h > Double(k) else { return lower }
+                // After selection every element past k is ≥ the k-th: the next order statistic is their minimum.
+                var upper = Double.infinity
+                for i in (k + 1)..<data.count where data[i] < upper { upper = data[i] }
+                return lower + (h - Double(k)) * (upper - lower)
+            }
+        }
+        GSL.sort(&data)
+        return qs.map { GSL.quantileSorted(data, min(max($0, 0), 1)) }
     }
 
     public static func median(_ values: [Float]) -> Double { quantiles(values, [0.5])[0] }

@@ -14,6 +14,21 @@ import Testing
         #expect(Statistics.median([]).isNaN)
     }
 
+    /// Large samples take the quickselect path; it must give exactly what
+    /// sorting gives (same order statistics, same interpolation).
+    @Test func selectionPathEqualsSortPath() {
+        let v = TestVolumes.random(nx: 101, ny: 53, nz: 3, spacingMM: SIMD3(1, 1, 1), seed: 9, lo: -5, hi: 20).voxels
+        let qs = [0.0, 0.25, 0.5, 0.9999, 1.0]
+        let fast = qs.map { Statistics.quantiles(v, [$0])[0] }
+        let sorted = v.map(Double.init).sorted()
+        for (q, value) in zip(qs, fast) {
+            let h = Double(sorted.count - 1) * q
+            let k = Int(h.rounded(.down))
+            let expected = k + 1 < sorted.count ? sorted[k] + (h - Double(k)) * (sorted[k + 1] - sorted[k]) : sorted[k]
+            #expect(abs(value - expected) <= 1e-12 * max(1, abs(expected)), "q \(q)")
+        }
+    }
+
     @Test func meanAndSD() {
         let m = MeanSD([2, 4, 4, 4, 5, 5, 7, 9])
         #expect(m.mean == 5)
