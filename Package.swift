@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "iqkit", targets: ["iqkit"]),
         .library(name: "IQCore", targets: ["IQCore"]),
+        .library(name: "SparseCNN", targets: ["SparseCNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -15,6 +16,7 @@ let package = Package(
     targets: [
         // C shims: one per C library, nothing but headers and link lines.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev", "libopenblas-dev"])]),
         .target(
             name: "CNIfTI",
@@ -24,6 +26,9 @@ let package = Package(
 
         // Volumes, NIfTI I/O, filtering, statistics: knows nothing of PET or CT.
         .target(name: "IQCore", dependencies: ["CFFTW", "CGSL", "CNIfTI"]),
+
+        // Sparse 3D CNN: coordinate-map convolutions on active voxels, training, model files.
+        .target(name: "SparseCNN", dependencies: ["IQCore", "CBLAS"]),
 
         // Digital phantoms and acquisition models with known ground truth.
         // Analysis modules never import it: analysis must not see the truth.
@@ -42,6 +47,7 @@ let package = Package(
             name: "IQCoreTests",
             dependencies: ["IQCore", "CNIfTI", .product(name: "Numerics", package: "swift-numerics")]
         ),
+        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
         .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore"]),
     ]
 )
