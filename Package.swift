@@ -48,6 +48,7 @@ let package = Package(
             dependencies: ["IQCore", "CNIfTI", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),
         .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore"]),
     ]
 )
