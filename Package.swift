@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "iqkit", targets: ["iqkit"]),
         .library(name: "IQCore", targets: ["IQCore"]),
         .library(name: "SparseCNN", targets: ["SparseCNN"]),
+        .library(name: "EARLClassifier", targets: ["EARLClassifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,10 @@ let package = Package(
         // Sparse 3D CNN: coordinate-map convolutions on active voxels, training, model files.
         .target(name: "SparseCNN", dependencies: ["IQCore", "CBLAS"]),
 
+        // EARL compliance of patient scans: preprocessing, two-stage classifier, cross-validation.
+        // Never imports Simulation: analysis must not see the truth.
+        .target(name: "EARLClassifier", dependencies: ["IQCore", "SparseCNN"]),
+
         // Digital phantoms and acquisition models with known ground truth.
         // Analysis modules never import it: analysis must not see the truth.
         .target(name: "Simulation", dependencies: ["IQCore"]),
@@ -38,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "iqkit",
             dependencies: [
-                "IQCore", "Simulation",
+                "IQCore", "Simulation", "SparseCNN", "EARLClassifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +53,7 @@ let package = Package(
             dependencies: ["IQCore", "CNIfTI", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
+        .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "SparseCNN", "IQCore", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),
         .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore"]),
     ]

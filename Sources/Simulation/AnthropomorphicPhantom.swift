@@ -232,7 +232,8 @@ public struct AnthropomorphicPhantom: Sendable, Codable {
     /// `overlap` (0…1) between neighbours, centred on the chest.
     public func bedPositionsZRangeMM(count: Int, axialFOVMM: Double = 160, overlap: Double = 0.25) -> ClosedRange<Double> {
         let length = axialFOVMM * (1 + Double(max(1, count) - 1) * (1 - overlap))
-        let centre = region(named: "lung")?.shape.zRangeMM.lowerBound ?? (bodyZRangeMM.lowerBound + bodyZRangeMM.upperBound) / 2
+        let lungs = region(named: "lung")?.shape.zRangeMM ?? bodyZRangeMM
+        let centre = (lungs.lowerBound + lungs.upperBound) / 2
         return (centre - length / 2)...(centre + length / 2)
     }
 }
