@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
         .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "SparseCNN", "IQCore", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),
-        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore"]),
+        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "SparseCNN", "EARLClassifier"]),
     ]
 )

@@ -23,7 +23,7 @@ enum SyntheticScans {
             spacingMM: SIMD3(repeating: spacingMM), matrix: Int(fov / spacingMM), zRangeMM: phantom.bedPositionsZRangeMM(count: bedPositions), supersampling: 1)
         var image = GaussianFilter(fwhmMM: fwhmMM(label)).apply(to: activity)
         let level = Float(phantom.region(named: "torso")?.activityBqML ?? 1)
-        var random = SplitMix64(seed: seed &* 31 &+ UInt64(label.hashValue & 0xFF))
+        var random = SplitMix64(seed: seed &* 31 &+ UInt64(EARLLabel.allCases.firstIndex(of: label) ?? 0))
         for i in image.voxels.indices where image.voxels[i] > 0.01 * level {
             // Noise sd ∝ sqrt(value): count-like statistics at `noise` relative sd at the body level.
             let sd = Double(noise) * Double((image.voxels[i] * level).squareRoot())
