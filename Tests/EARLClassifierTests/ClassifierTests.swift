@@ -5,7 +5,7 @@ import Testing
 import EARLClassifier
 
 @Suite(.serialized) struct ClassifierTests {
-    /// Coarse and small so training fits in seconds: 6 mm voxels, 4/8-channel networks.
+    /// Coarse and small so training stays short: 6 mm voxels, 8-channel networks.
     static let input = InputSpecification(voxelSizeMM: 6, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
     static func architecture(_ classes: [String]) -> Architecture {
         Architecture(
