@@ -43,13 +43,33 @@ struct Rulebook {
     /// appearance, so the order is a function of the input order alone.
     static func downsampling(_ sites: ActiveSet) -> (sites: ActiveSet, rulebook: Rulebook) {
         var coarse: [SIMD3<Int32>] = []
-        var seen = [SIMD3<Int32>: Int32]()
         var inputs = [[Int32]](repeating: [], count: 8)
         var outputs = [[Int32]](repeating: [], count: 8)
+        // Coarse site of each block: a dense grid over the coarse bounding box
+        // when it is small (the usual case; much faster than hashing), else a hash table.
+        var lo = SIMD3<Int32>(repeating: .max), hi = SIMD3<Int32>(repeating: .min)
+        for c in sites.coordinates {
+            lo = pointwiseMin(lo, c &>> 1)
+            hi = pointwiseMax(hi, c &>> 1)
+        }
+        let d = hi &- lo &+ 1
+        let cells = sites.count == 0 ? 0 : Int(d.x) * Int(d.y) * Int(d.z)
+        let useGrid = cells <= CoordinateMap.denseLimit
+        var grid = [Int32](repeating: -1, count: useGrid ? cells : 0)
+        var seen = [SIMD3<Int32>: Int32]()
         for (i, c) in sites.coordinates.enumerated() {
             let p = c &>> 1
-            let j: Int32
-            if let existing = seen[p] {
+            var j: Int32
+            if useGrid {
+                let r = p &- lo
+                let cell = Int(r.x) + Int(d.x) * (Int(r.y) + Int(d.y) * Int(r.z))
+                j = grid[cell]
+                if j < 0 {
+                    j = Int32(coarse.count)
+                    grid[cell] = j
+                    coarse.append(p)
+                }
+            } else if let existing = seen[p] {
                 j = existing
             } else {
                 j = Int32(coarse.count)
