@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "iqkit", targets: ["iqkit"]),
         .library(name: "IQCore", targets: ["IQCore"]),
+        .library(name: "SparseCNN", targets: ["SparseCNN"]),
+        .library(name: "EARLClassifier", targets: ["EARLClassifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,6 +19,7 @@ let package = Package(
     targets: [
         // C shims: one per C library, nothing but headers and link lines.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev", "libopenblas-dev"])]),
         .target(
             name: "CNIfTI",
@@ -30,6 +33,13 @@ let package = Package(
         // PET: NEMA IEC phantom analysis against EARL bands, harmonizing post-filter.
         .target(name: "PETQuality", dependencies: ["IQCore"]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Sparse 3D CNN: coordinate-map convolutions on active voxels, training, model files.
+        .target(name: "SparseCNN", dependencies: ["IQCore", "CBLAS"]),
+
+        // EARL compliance of patient scans: preprocessing, two-stage classifier, cross-validation.
+        // Never imports Simulation: analysis must not see the truth.
+        .target(name: "EARLClassifier", dependencies: ["IQCore", "SparseCNN"]),
 
         // Digital phantoms and acquisition models with known ground truth.
         // Analysis modules never import it: analysis must not see the truth.
@@ -45,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "iqkit",
             dependencies: [
-                "IQCore", "PETQuality", "Simulation", "Reporting",
+                "IQCore", "PETQuality", "SparseCNN", "EARLClassifier", "Simulation", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +75,9 @@ let package = Package(
             dependencies: ["PETQuality", "Simulation", "IQCore", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "IQCore", "CZlib"], exclude: ["Golden"]),
-        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport"]),
+        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
+        .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "SparseCNN", "IQCore", "Simulation"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),
+        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport", "SparseCNN", "EARLClassifier"]),
     ]
 )

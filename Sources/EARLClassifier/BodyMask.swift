@@ -1,0 +1,99 @@
+import IQCore
+
+/// The patient's body in a PET image: a threshold relative to the body's
+/// own uptake, the largest 6-connected component, and holes filled slice by
+/// slice (so the cold lungs and bowel gas count as body).
+///
+/// Unit-free: the threshold is a fraction of a robust statistic of the
+/// image, so Bq/mL and SUV images give the same mask.
+public enum BodyMask {
+    /// Fraction of the median of the bright voxels that separates body from air.
+    public static let defaultThresholdFraction = 0.25
+
+    /// - Returns: one Bool per voxel (x fastest), and the threshold used (in the image's unit).
+    public static func compute(_ volume: Volume, thresholdFraction: Double = defaultThresholdFraction) -> (mask: [Bool], threshold: Float) {
+        let threshold = Float(thresholdFraction * brightMedian(volume.voxels))
+        var mask = volume.voxels.map { $0.isFinite && $0 > threshold }
+        mask = largestComponent(mask, nx: volume.nx, ny: volume.ny, nz: volume.nz)
+        fillHolesPerSlice(&mask, nx: volume.nx, ny: volume.ny, nz: volume.nz)
+        return (mask, threshold)
+    }
+
+    /// The median of the voxels above 5 % of the 99th percentile of the
+    /// positive voxels: the typical soft-tissue level, whatever the unit and
+    /// however much air surrounds the body. Uses at most ~1 M voxels (a
+    /// regular subsample) to stay fast on 440² × 600 grids.
+    public static func brightMedian(_ voxels: [Float]) -> Double {
+        let step = max(1, voxels.count / 1_000_000)
+        var positive: [Float] = []
+        positive.reserveCapacity(voxels.count / step)
+        var i = 0
+        while i < voxels.count {
+            let v = voxels[i]
+            if v.isFinite && v > 0 { positive.append(v) }
+            i += step
+        }
+        guard !positive.isEmpty else { return 0 }
+        let p99 = Statistics.quantiles(positive, [0.99])[0]
+        let bright = positive.filter { Double($0) > 0.05 * p99 }
+        return bright.isEmpty ? p99 : Statistics.median(bright)
+    }
+
+    /// Keeps the largest 6-connected component (first found on ties).
+    static func largestComponent(_ mask: [Bool], nx: Int, ny: Int, nz: Int) -> [Bool] {
+        var label = [Int32](repeating: 0, count: mask.count)
+        var best: (label: Int32, size: Int) = (0, 0)
+        var next: Int32 = 0
+        var stack: [Int] = []
+        for start in mask.indices where mask[start] && label[start] == 0 {
+            next += 1
+            label[start] = next
+            stack.append(start)
+            var size = 0
+            while let i = stack.popLast() {
+                size += 1
+                let x = i % nx, y = (i / nx) % ny, z = i / (nx * ny)
+                @inline(__always) func visit(_ j: Int) {
+                    if mask[j] && label[j] == 0 {
+                        label[j] = next
+                        stack.append(j)
+                    }
+                }
+                if x > 0 { visit(i - 1) }
+                if x < nx - 1 { visit(i + 1) }
+                if y > 0 { visit(i - nx) }
+                if y < ny - 1 { visit(i + nx) }
+                if z > 0 { visit(i - nx * ny) }
+                if z < nz - 1 { visit(i + nx * ny) }
+            }
+            if size > best.size { best = (next, size) }
+        }
+        return label.map { $0 == best.label && best.size > 0 }
+    }
+
+    /// In every transverse slice, background not 4-connected to the slice border becomes body.
+    static func fillHolesPerSlice(_ mask: inout [Bool], nx: Int, ny: Int, nz: Int) {
+        var outside = [Bool](repeating: false, count: nx * ny)
+        var stack: [Int] = []
+        for z in 0..<nz {
+            let base = z * nx * ny
+            for i in outside.indices { outside[i] = false }
+            func seed(_ i: Int) {
+                if !mask[base + i] && !outside[i] {
+                    outside[i] = true
+                    stack.append(i)
+                }
+            }
+            for x in 0..<nx { seed(x); seed(x + nx * (ny - 1)) }
+            for y in 0..<ny { seed(nx * y); seed(nx - 1 + nx * y) }
+            while let i = stack.popLast() {
+                let x = i % nx, y = i / nx
+                if x > 0 { seed(i - 1) }
+                if x < nx - 1 { seed(i + 1) }
+                if y > 0 { seed(i - nx) }
+                if y < ny - 1 { seed(i + nx) }
+            }
+            for i in 0..<(nx * ny) where !outside[i] { mask[base + i] = true }
+        }
+    }
+}

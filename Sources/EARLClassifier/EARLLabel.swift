@@ -1,0 +1,57 @@
+/// What a reconstruction is, in the EARL sense.
+public enum EARLLabel: String, Codable, Sendable, CaseIterable, Comparable {
+    /// A clinical reconstruction that meets neither EARL band set as used here.
+    case clinical
+    /// Meets the EARL1 recovery-coefficient bands.
+    case earl1
+    /// Meets the EARL2 recovery-coefficient bands.
+    case earl2
+
+    public static func < (a: EARLLabel, b: EARLLabel) -> Bool {
+        allCases.firstIndex(of: a) ?? 0 < allCases.firstIndex(of: b) ?? 0
+    }
+
+    public var isCompliant: Bool { self != .clinical }
+}
+
+/// The band set a scan must meet (`--require`).
+public enum EARLRequirement: String, Codable, Sendable, CaseIterable {
+    case earl1, earl2, any
+
+    /// Whether a scan with `label` satisfies the requirement.
+    public func isMet(by label: EARLLabel) -> Bool {
+        switch self {
+        case .earl1: return label == .earl1
+        case .earl2: return label == .earl2
+        case .any: return label.isCompliant
+        }
+    }
+}
+
+/// Probabilities of the three labels (summing to 1).
+public struct EARLProbabilities: Codable, Sendable, Equatable {
+    public var clinical: Double
+    public var earl1: Double
+    public var earl2: Double
+    public init(clinical: Double, earl1: Double, earl2: Double) {
+        self.clinical = clinical
+        self.earl1 = earl1
+        self.earl2 = earl2
+    }
+}
+
+/// One scan's verdict, as printed and written to JSON.
+public struct EARLCheckResult: Codable, Sendable, Equatable {
+    /// The scan's path as given.
+    public var path: String
+    public var label: EARLLabel
+    /// P(clinical) = stage 1's clinical probability; P(earlN) = stage 1's
+    /// compliant probability × stage 2's probability of earlN.
+    public var probabilities: EARLProbabilities
+    /// Stage 1 (clinical vs compliant): probability that the scan is EARL-compliant.
+    public var stage1Compliant: Double
+    /// Stage 2 (EARL1 vs EARL2): probability of EARL2, given compliance.
+    public var stage2EARL2: Double
+    /// Active voxels the CNN saw.
+    public var activeVoxels: Int
+}

@@ -1,0 +1,180 @@
+import IQCore
+import SparseCNN
+
+/// A prepared scan with its label, and the group it belongs to (patient,
+/// anatomy or scanner) so that cross-validation never splits a group.
+public struct EARLSample {
+    public var name: String
+    public var group: String
+    public var label: EARLLabel
+    public var prepared: PreparedScan
+    public init(name: String, group: String, label: EARLLabel, prepared: PreparedScan) {
+        self.name = name
+        self.group = group
+        self.label = label
+        self.prepared = prepared
+    }
+}
+
+/// Settings of a two-stage training run.
+public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
+    public var input: InputSpecification
+    public var stage1Architecture: Architecture
+    public var stage2Architecture: Architecture
+    public var training: TrainingConfiguration
+    /// Fraction of each label held out for early stopping.
+    public var validationFraction: Double
+    public var seed: UInt64
+
+    public init(
+        input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
+        training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, seed: UInt64 = 1
+    ) {
+        self.input = input
+        self.stage1Architecture = stage1Architecture ?? .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes)
+        self.stage2Architecture = stage2Architecture ?? .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage2Classes)
+        self.training = training
+        self.validationFraction = validationFraction
+        self.seed = seed
+    }
+}
+
+/// The k-fold cross-validation report of the seed study's kind.
+public struct CrossValidationReport: Codable, Sendable {
+    public struct Fold: Codable, Sendable {
+        public var testNames: [String]
+        public var stage1: ConfusionMatrix
+        public var stage2: ConfusionMatrix
+        public var overall: ConfusionMatrix
+    }
+    public var folds: [Fold]
+    /// Stage 1 on every scan: clinical vs compliant.
+    public var stage1: ConfusionMatrix
+    /// Stage 2 on the truly compliant scans: EARL1 vs EARL2 (as the seed study reports CNN 2).
+    public var stage2: ConfusionMatrix
+    /// The final three-way label against the truth.
+    public var overall: ConfusionMatrix
+    /// Per scan: name, truth, prediction.
+    public var predictions: [Prediction]
+
+    public struct Prediction: Codable, Sendable {
+        public var name: String
+        public var truth: EARLLabel
+        public var result: EARLCheckResult
+    }
+
+    public var markdown: String {
+        """
+        Stage 1 (clinical vs compliant), accuracy \(percent(stage1.accuracy)):
+
+        \(stage1.markdown)
+
+        Stage 2 (EARL1 vs EARL2, compliant scans), accuracy \(percent(stage2.accuracy)):
+
+        \(stage2.markdown)
+
+        Overall, accuracy \(percent(overall.accuracy)):
+
+        \(overall.markdown)
+        """
+    }
+
+    private func percent(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.1f %%", 100 * x) }
+}
+
+/// Training and cross-validation of the two-stage classifier from labelled scans.
+public enum EARLTraining {
+    /// Preprocesses one labelled scan.
+    public static func sample(_ volume: Volume, name: String, group: String? = nil, label: EARLLabel, input: InputSpecification) throws -> EARLSample {
+        let prepared = try ScanPreprocessor(input: input).prepare(volume, path: name)
+        return EARLSample(name: name, group: group ?? name, label: label, prepared: prepared)
+    }
+
+    /// Trains both stages: stage 1 on every sample (clinical vs compliant),
+    /// stage 2 on the compliant ones (EARL1 vs EARL2), each with a stratified
+    /// validation split for early stopping.
+    /// - Throws: `InputError.invalidData` when a stage lacks one of its classes.
+    public static func train(_ samples: [EARLSample], configuration: EARLTrainingConfiguration, log: ((String) -> Void)? = nil) throws -> EARLModel {
+        let stage1Labels = samples.map { $0.label.isCompliant ? 1 : 0 }
+        let compliant = samples.filter { $0.label.isCompliant }
+        let stage2Labels = compliant.map { $0.label == .earl2 ? 1 : 0 }
+        for (name, labels) in [("stage 1 (clinical/compliant)", stage1Labels), ("stage 2 (earl1/earl2)", stage2Labels)] where Set(labels).count < 2 {
+            throw InputError.invalidData(path: "training set", problem: "\(name) needs samples of both classes")
+        }
+        let s1 = trainStage(
+            samples.map(\.prepared.tensor), labels: stage1Labels, architecture: configuration.stage1Architecture, configuration: configuration, seed: configuration.seed,
+            log: log.map { l in { l("stage 1 " + $0) } })
+        let s2 = trainStage(
+            compliant.map(\.prepared.tensor), labels: stage2Labels, architecture: configuration.stage2Architecture, configuration: configuration,
+            seed: configuration.seed &+ 1, log: log.map { l in { l("stage 2 " + $0) } })
+        return try EARLModel(
+            stage1: s1.network, stage2: s2.network, input: configuration.input,
+            notes: ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)"], histories: (s1.history, s2.history))
+    }
+
+    static func trainStage(
+        _ tensors: [SparseTensor], labels: [Int], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64, log: ((String) -> Void)?
+    ) -> (network: Network, history: TrainingHistory) {
+        let split = Trainer.stratifiedSplit(labels: labels, fraction: configuration.validationFraction, seed: seed)
+        let network = Network(architecture: architecture, seed: seed)
+        var config = configuration.training
+        config.seed = seed
+        let history = Trainer.train(
+            network, training: split.training.map { LabelledTensor(tensor: tensors[$0], label: labels[$0]) },
+            validation: split.validation.map { LabelledTensor(tensor: tensors[$0], label: labels[$0]) }, configuration: config,
+            progress: log.map { l in { epoch, e in
+                l("epoch \(epoch + 1): loss \(e.trainingLoss)" + (e.validationLoss.map { " validation loss \($0) accuracy \(e.validationAccuracy ?? .nan)" } ?? ""))
+            } })
+        return (network, history)
+    }
+
+    /// k-fold cross-validation with folds made of whole groups, stratified by
+    /// label as far as groups allow (groups sorted by label, then dealt round-robin after a seeded shuffle).
+    public static func crossValidate(_ samples: [EARLSample], folds k: Int, configuration: EARLTrainingConfiguration, log: ((String) -> Void)? = nil) throws -> CrossValidationReport {
+        guard k >= 2 else { throw InputError.invalidSetting(name: "folds", problem: "need at least 2 folds, got \(k)") }
+        let fold = foldAssignment(samples, folds: k, seed: configuration.seed)
+        var report = CrossValidationReport(
+            folds: [], stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
+            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)), predictions: [])
+        for f in 0..<k {
+            let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }
+            let test = samples.indices.filter { fold[$0] == f }.map { samples[$0] }
+            if test.isEmpty { continue }
+            log?("fold \(f + 1)/\(k): \(trainSet.count) training, \(test.count) test scans")
+            let model = try train(trainSet, configuration: configuration, log: log)
+            var record = CrossValidationReport.Fold(
+                testNames: test.map(\.name), stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
+                overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)))
+            for s in test {
+                let result = model.classify(s.prepared, path: s.name)
+                record.stage1.add(truth: s.label.isCompliant ? 1 : 0, prediction: result.stage1Compliant > 1 - EARLModel.threshold ? 1 : 0)
+                if s.label.isCompliant { record.stage2.add(truth: s.label == .earl2 ? 1 : 0, prediction: result.stage2EARL2 > 0.5 ? 1 : 0) }
+                record.overall.add(truth: index(s.label), prediction: index(result.label))
+                report.predictions.append(.init(name: s.name, truth: s.label, result: result))
+            }
+            report.stage1.add(record.stage1)
+            report.stage2.add(record.stage2)
+            report.overall.add(record.overall)
+            report.folds.append(record)
+        }
+        return report
+    }
+
+    static func index(_ label: EARLLabel) -> Int { EARLLabel.allCases.firstIndex(of: label) ?? 0 }
+
+    /// Fold of each sample: groups are shuffled (seeded), ordered by their
+    /// majority label, and dealt to folds in turn.
+    static func foldAssignment(_ samples: [EARLSample], folds k: Int, seed: UInt64) -> [Int] {
+        var groups = Array(Set(samples.map(\.group))).sorted()
+        var random = SplitMix64(seed: seed)
+        random.shuffle(&groups)
+        func majority(_ g: String) -> Int {
+            let labels = samples.filter { $0.group == g }.map { index($0.label) }
+            return (0..<3).max { a, b in labels.filter { $0 == a }.count < labels.filter { $0 == b }.count } ?? 0
+        }
+        let ordered = groups.enumerated().sorted { (majority($0.element), $0.offset) < (majority($1.element), $1.offset) }.map(\.element)
+        var foldOf: [String: Int] = [:]
+        for (i, g) in ordered.enumerated() { foldOf[g] = i % k }
+        return samples.map { foldOf[$0.group] ?? 0 }
+    }
+}

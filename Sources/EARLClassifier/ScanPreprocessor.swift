@@ -1,0 +1,99 @@
+import IQCore
+import SparseCNN
+
+/// A scan made ready for the CNN: its sparse tensor and what was done to it.
+public struct PreparedScan {
+    public var tensor: SparseTensor
+    /// Voxels in the body mask on the resampled grid.
+    public var bodyVoxels: Int
+    /// The body's median uptake in the input's unit (the normalisation divisor).
+    public var bodyMedian: Double
+    /// The resampled grid's voxel size in mm.
+    public var spacingMM: SIMD3<Double>
+}
+
+/// Makes PET scans from different scanners comparable for the classifier.
+///
+/// Steps, in order:
+/// 1. NaN/Inf voxels become 0.
+/// 2. Trilinear resampling to isotropic `voxelSizeMM` (same field of view),
+///    so 2–4.1 mm voxels and 128–440 matrices give one grid. Resampling
+///    precedes the edge image: the edge image is then computed at the same
+///    voxel size for every scanner, and memory and time stay small for
+///    2 mm whole-body grids.
+/// 3. Body mask (`BodyMask`): threshold at a fraction of the body's own
+///    uptake, largest component, holes filled.
+/// 4. Normalisation "body-median": the image and the edge image are divided
+///    by the median inside the mask, so Bq/mL and SUV (any unit that is a
+///    constant multiple of activity) give identical input.
+/// 5. Edge image `E = G_fwhm(I) − I` (IQCore `EdgeImage`, 6 mm default).
+/// 6. Active sites = mask voxels (every `activeStride`-th along each axis,
+///    coordinates divided by the stride); features in the order of
+///    `features`: "edge" (normalised E), "intensity" (normalised I),
+///    each clamped to ±`featureClamp` so a full bladder cannot dominate.
+public struct ScanPreprocessor: Sendable {
+    public static let supportedFeatures: Set<String> = ["edge", "intensity"]
+    /// Bound on normalised feature values (body median = 1).
+    public static let featureClamp: Float = 20
+
+    public let input: InputSpecification
+
+    /// - Throws: `InputError.invalidSetting` for a specification this code cannot produce.
+    public init(input: InputSpecification) throws {
+        guard input.normalisation == "body-median" else {
+            throw InputError.invalidSetting(name: "normalisation", problem: "unknown normalisation \"\(input.normalisation)\" (known: body-median)")
+        }
+        for f in input.features where !Self.supportedFeatures.contains(f) {
+            throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: edge, intensity)")
+        }
+        guard input.voxelSizeMM.isFinite, input.voxelSizeMM > 0, input.activeStride >= 1, !input.features.isEmpty else {
+            throw InputError.invalidSetting(name: "input", problem: "voxel size must be > 0 mm, stride ≥ 1, at least one feature")
+        }
+        self.input = input
+    }
+
+    /// The default specification of iqkit's EARL models.
+    public static let defaultInput = InputSpecification(
+        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
+
+    /// - Parameter path: named in errors.
+    /// - Throws: `InputError.invalidData` when no body can be found.
+    public func prepare(_ scan: Volume, path: String) throws -> PreparedScan {
+        var volume = scan
+        volume.replaceNonFinite(with: 0)
+        let size = input.voxelSizeMM
+        let resampled = volume.spacingMM == SIMD3(repeating: size) ? volume : Resampler.trilinear(volume, spacingMM: SIMD3(repeating: size))
+        let (mask, _) = BodyMask.compute(resampled)
+        let inside = zip(resampled.voxels, mask).compactMap { $1 ? $0 : nil }
+        let bodyVoxels = inside.count
+        guard bodyVoxels >= 27 else {
+            throw InputError.invalidData(path: path, problem: "no body found (\(bodyVoxels) voxels above the body threshold): is this a PET image?")
+        }
+        let median = Statistics.median(inside)
+        guard median > 0, median.isFinite else { throw InputError.invalidData(path: path, problem: "the body's median uptake is \(median); expected a positive activity image") }
+        let scale = Float(1 / median)
+        let edge = EdgeImage.compute(resampled, fwhmMM: input.edgeFWHMMM)
+        let stride = input.activeStride
+        let (nx, ny, nz) = (resampled.nx, resampled.ny, resampled.nz)
+        var coordinates: [SIMD3<Int32>] = []
+        coordinates.reserveCapacity(bodyVoxels / (stride * stride * stride) + 1)
+        var features: [Float] = []
+        features.reserveCapacity(coordinates.capacity * input.features.count)
+        let clamp = Self.featureClamp
+        for z in Swift.stride(from: 0, to: nz, by: stride) {
+            for y in Swift.stride(from: 0, to: ny, by: stride) {
+                for x in Swift.stride(from: 0, to: nx, by: stride) {
+                    let i = x + nx * (y + ny * z)
+                    guard mask[i] else { continue }
+                    coordinates.append(SIMD3(Int32(x / stride), Int32(y / stride), Int32(z / stride)))
+                    for f in input.features {
+                        let v = (f == "edge" ? edge.voxels[i] : resampled.voxels[i]) * scale
+                        features.append(min(max(v, -clamp), clamp))
+                    }
+                }
+            }
+        }
+        let tensor = SparseTensor(sites: ActiveSet(coordinates: coordinates), channels: input.features.count, features: features)
+        return PreparedScan(tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM)
+    }
+}

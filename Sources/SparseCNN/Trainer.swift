@@ -1,0 +1,156 @@
+/// An input with its class index.
+public struct LabelledTensor {
+    public var tensor: SparseTensor
+    public var label: Int
+    public init(tensor: SparseTensor, label: Int) {
+        self.tensor = tensor
+        self.label = label
+    }
+}
+
+/// Settings of a training run.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    public var maxEpochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var weightDecay: Double
+    /// Stop after this many epochs without a lower validation loss; the
+    /// weights of the best epoch are kept.
+    public var patience: Int
+    /// Seeds the shuffling (weights are seeded by the `Network`).
+    public var seed: UInt64
+    /// Weight each class by n / (classes · n_class) so an unbalanced set
+    /// does not teach the majority class.
+    public var balanceClasses: Bool
+
+    public init(
+        maxEpochs: Int = 60, batchSize: Int = 8, learningRate: Double = 3e-3, weightDecay: Double = 1e-4,
+        patience: Int = 10, seed: UInt64 = 1, balanceClasses: Bool = true
+    ) {
+        self.maxEpochs = maxEpochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.patience = patience
+        self.seed = seed
+        self.balanceClasses = balanceClasses
+    }
+}
+
+/// Losses and accuracy per epoch, and the epoch whose weights were kept.
+public struct TrainingHistory: Codable, Equatable, Sendable {
+    public struct Epoch: Codable, Equatable, Sendable {
+        public var trainingLoss: Double
+        public var validationLoss: Double?
+        public var validationAccuracy: Double?
+    }
+    public var epochs: [Epoch] = []
+    /// 0-based index into `epochs` of the kept weights.
+    public var bestEpoch: Int = 0
+    public var stoppedEarly = false
+}
+
+/// Mini-batch training with AdamW and early stopping on a validation set.
+///
+/// Deterministic for a seed: one seeded shuffle per epoch, inputs processed
+/// in order, gradients accumulated in that order, BLAS partitioned the same way.
+public enum Trainer {
+    /// Trains `network` in place and returns its history; with an empty
+    /// validation set it runs `maxEpochs` and keeps the last weights.
+    public static func train(
+        _ network: Network, training: [LabelledTensor], validation: [LabelledTensor], configuration: TrainingConfiguration,
+        progress: ((Int, TrainingHistory.Epoch) -> Void)? = nil
+    ) -> TrainingHistory {
+        var random = SplitMix64(seed: configuration.seed)
+        var optimiser = AdamW(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+        let weights = classWeights(training.map(\.label), classes: network.architecture.classes.count, balance: configuration.balanceClasses)
+        var history = TrainingHistory()
+        var best = (loss: Double.infinity, weights: network.snapshot())
+        var order = Array(training.indices)
+        let batch = max(1, configuration.batchSize)
+        for epoch in 0..<max(1, configuration.maxEpochs) {
+            random.shuffle(&order)
+            var total = 0.0
+            var start = 0
+            while start < order.count {
+                let end = min(start + batch, order.count)
+                network.zeroGradients()
+                for i in order[start..<end] {
+                    let sample = training[i]
+                    let logits = network.forward(sample.tensor)
+                    let (loss, g) = SoftmaxCrossEntropy.loss(logits: logits, label: sample.label, weight: weights[sample.label])
+                    total += loss
+                    network.backward(g)
+                }
+                optimiser.update(network.parameters, gradientScale: 1 / Double(end - start))
+                start = end
+            }
+            var record = TrainingHistory.Epoch(trainingLoss: total / Double(max(1, order.count)))
+            if !validation.isEmpty {
+                let (loss, accuracy) = evaluate(network, validation)
+                record.validationLoss = loss
+                record.validationAccuracy = accuracy
+                if loss < best.loss {
+                    best = (loss, network.snapshot())
+                    history.bestEpoch = epoch
+                }
+            } else {
+                history.bestEpoch = epoch
+            }
+            history.epochs.append(record)
+            progress?(epoch, record)
+            if !validation.isEmpty && epoch - history.bestEpoch >= configuration.patience {
+                history.stoppedEarly = true
+                break
+            }
+        }
+        if !validation.isEmpty { network.restore(best.weights) }
+        for layer in network.layers { layer.releaseCache() }
+        return history
+    }
+
+    /// Mean unweighted cross-entropy and accuracy (argmax) on a set.
+    public static func evaluate(_ network: Network, _ samples: [LabelledTensor]) -> (loss: Double, accuracy: Double) {
+        var loss = 0.0
+        var correct = 0
+        for s in samples {
+            let p = network.predict(s.tensor)
+            loss -= log(max(p[s.label], 1e-300))
+            if argmax(p) == s.label { correct += 1 }
+        }
+        let n = Double(max(1, samples.count))
+        return (loss / n, Double(correct) / n)
+    }
+
+    /// A stratified split: about `fraction` of each class goes to validation
+    /// (at least one per class with two or more members).
+    public static func stratifiedSplit(labels: [Int], fraction: Double, seed: UInt64) -> (training: [Int], validation: [Int]) {
+        var random = SplitMix64(seed: seed)
+        var training: [Int] = []
+        var validation: [Int] = []
+        for c in Set(labels).sorted() {
+            var members = labels.indices.filter { labels[$0] == c }
+            random.shuffle(&members)
+            let n = members.count >= 2 ? max(1, Int((Double(members.count) * fraction).rounded())) : 0
+            validation += members.prefix(n)
+            training += members.dropFirst(n)
+        }
+        return (training.sorted(), validation.sorted())
+    }
+
+    static func classWeights(_ labels: [Int], classes: Int, balance: Bool) -> [Double] {
+        guard balance, !labels.isEmpty else { return [Double](repeating: 1, count: classes) }
+        var counts = [Int](repeating: 0, count: classes)
+        for l in labels { counts[l] += 1 }
+        return counts.map { $0 > 0 ? Double(labels.count) / Double(classes * $0) : 1 }
+    }
+}
+
+/// The index of the largest value (the first one on ties).
+public func argmax<T: Comparable>(_ values: [T]) -> Int {
+    var best = 0
+    for i in values.indices where values[i] > values[best] { best = i }
+    return best
+}
+
+import Foundation

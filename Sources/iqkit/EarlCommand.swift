@@ -1,0 +1,164 @@
+import ArgumentParser
+import EARLClassifier
+import Foundation
+import IQCore
+import SparseCNN
+
+struct Earl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "EARL compliance of patient PET scans: edge image + two sparse CNNs (clinical / EARL1 / EARL2).",
+        subcommands: [EarlCheck.self, EarlTrain.self, EarlProfile.self])
+}
+
+extension EARLRequirement: ExpressibleByArgument {}
+
+/// Where the model comes from when --model is not given.
+enum DefaultEARLModel {
+    static let environmentVariable = "IQKIT_EARL_MODEL"
+
+    /// `$IQKIT_EARL_MODEL`, else `share/iqkit/earl-model.json` beside the
+    /// binary's folder, else `Resources/earl-model.json` in the working folder.
+    static func path() throws -> String {
+        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty { return env }
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [binary.appendingPathComponent("../share/iqkit/earl-model.json").standardized.path, "Resources/earl-model.json"]
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+        throw InputError.invalidSetting(
+            name: "--model", problem: "no EARL model found (looked in $\(environmentVariable), \(candidates.joined(separator: ", "))); pass --model FILE")
+    }
+}
+
+struct EarlCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Label each scan clinical, earl1 or earl2 with both stages' probabilities.",
+        discussion: "Exit 1 when a scan does not meet --require (earl1, earl2 or any compliant), 2 on bad input.")
+
+    @Argument(help: "PET scans (NIfTI, Bq/mL or SUV).") var scans: [String]
+    @Option(help: "Model file (default: $IQKIT_EARL_MODEL or the installed model).") var model: String?
+    @Option(help: "Write the results as JSON here.") var json: String?
+    @Option(help: "The band set every scan must meet: earl1, earl2 or any.") var require: EARLRequirement?
+    @OptionGroup var read: ReadOptions
+
+    func validate() throws {
+        if scans.isEmpty { throw ValidationError("give at least one scan") }
+    }
+
+    func run() throws {
+        if let json { try FileChecks.requireDistinct(output: json, inputs: scans + [model].compactMap { $0 }) }
+        let modelPath = try model ?? DefaultEARLModel.path()
+        let classifier = try EARLModel.read(from: modelPath)
+        var results: [EARLCheckResult] = []
+        for path in scans {
+            let volume = try loadFinite(path, read.nifti)
+            let r = try classifier.classify(volume, path: path)
+            results.append(r)
+            let p = r.probabilities
+            print(
+                String(
+                    format: "%@: %@ (clinical %.3f, earl1 %.3f, earl2 %.3f; stage 1 compliant %.3f, stage 2 earl2 %.3f)", path, r.label.rawValue, p.clinical, p.earl1,
+                    p.earl2, r.stage1Compliant, r.stage2EARL2))
+        }
+        if let json {
+            let report = EARLCheckReport(
+                provenance: Provenance(
+                    inputs: try (scans + [modelPath]).map(Provenance.Input.hashing),
+                    settings: ["model": modelPath, "require": require?.rawValue ?? "none"]),
+                results: results)
+            try ResultJSON.write(report, to: json)
+        }
+        if let require {
+            let failing = results.filter { !require.isMet(by: $0.label) }
+            if !failing.isEmpty {
+                throw QAFailure(message: "\(failing.count) of \(results.count) scans do not meet \(require.rawValue): " + failing.map { "\($0.path) (\($0.label.rawValue))" }.joined(separator: ", "))
+            }
+        }
+    }
+}
+
+/// The JSON of `earl check`: provenance and one result per scan.
+struct EARLCheckReport: Codable {
+    var provenance: Provenance
+    var results: [EARLCheckResult]
+}
+
+struct EarlTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the two-stage classifier on your own labelled scans, with a k-fold cross-validation report.",
+        discussion: """
+            The labels CSV has lines `file,label[,group]`: file relative to --data, label clinical, earl1 or earl2, \
+            group (optional) keeps scans of one patient in one fold. A header line `file,label…` is allowed; # starts a comment.
+            """)
+
+    @Option(help: "Folder holding the scans.") var data: String
+    @Option(help: "Labels CSV.") var labels: String
+    @Option(help: "Output model file (JSON).") var out: String
+    @Option(help: "Cross-validation folds (0 to skip).") var folds: Int = 5
+    @Option(help: "Write the cross-validation report (Markdown) here.") var report: String?
+    @Option(help: "Maximum epochs per stage.") var epochs: Int = 60
+    @Option(help: "Seed of weights, shuffles and folds.") var seed: UInt64 = 1
+    @Option(help: "Voxel size the scans are resampled to, in mm.") var voxelMM: Double = ScanPreprocessor.defaultInput.voxelSizeMM
+    @OptionGroup var read: ReadOptions
+
+    func validate() throws {
+        if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
+        if epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
+        if !(voxelMM.isFinite && voxelMM >= 1 && voxelMM <= 12) { throw ValidationError("--voxel-mm must be 1…12") }
+    }
+
+    func run() throws {
+        try FileChecks.requireDistinct(output: out, inputs: [labels])
+        let entries = try LabelsCSV.parse(path: labels)
+        var input = ScanPreprocessor.defaultInput
+        input.voxelSizeMM = voxelMM
+        var samples: [EARLSample] = []
+        for e in entries {
+            let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
+            let volume = try loadFinite(path, read.nifti)
+            samples.append(try EARLTraining.sample(volume, name: e.file, group: e.group, label: e.label, input: input))
+            warn("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
+        }
+        let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(maxEpochs: epochs, seed: seed), seed: seed)
+        if folds >= 2 {
+            let cv = try EARLTraining.crossValidate(samples, folds: folds, configuration: configuration)
+            print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
+            if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
+        }
+        let model = try EARLTraining.train(samples, configuration: configuration)
+        try model.write(to: out)
+    }
+}
+
+/// The labels file of `earl train`.
+enum LabelsCSV {
+    struct Entry: Equatable {
+        var file: String
+        var label: EARLLabel
+        var group: String
+    }
+
+    /// - Throws: `InputError.invalidData` naming the file and line.
+    static func parse(path: String) throws -> [Entry] {
+        let data = try FileChecks.readSmallFile(path)
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError.invalidData(path: path, problem: "not UTF-8 text") }
+        var entries: [Entry] = []
+        var seen = Set<String>()
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let at = "\(path):\(n + 1)"
+            if entries.isEmpty && seen.isEmpty && fields.first?.lowercased() == "file" { continue }
+            guard fields.count == 2 || fields.count == 3 else { throw InputError.invalidData(path: at, problem: "expected file,label[,group], got \(fields.count) fields") }
+            guard !fields[0].isEmpty else { throw InputError.invalidData(path: at, problem: "empty file name") }
+            guard let label = EARLLabel(rawValue: fields[1].lowercased()) else {
+                throw InputError.invalidData(path: at, problem: "label \"\(fields[1])\" is not clinical, earl1 or earl2")
+            }
+            guard seen.insert(fields[0]).inserted else { throw InputError.invalidData(path: at, problem: "\(fields[0]) is listed twice") }
+            entries.append(Entry(file: fields[0], label: label, group: fields.count == 3 && !fields[2].isEmpty ? fields[2] : fields[0]))
+        }
+        if entries.isEmpty { throw InputError.invalidData(path: path, problem: "no labelled scans") }
+        return entries
+    }
+}

@@ -1,0 +1,61 @@
+import IQCore
+import Simulation
+import SparseCNN
+import Testing
+import EARLClassifier
+
+@Suite struct PreprocessingTests {
+    let input = InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
+
+    /// Bq/mL and SUV (a constant factor) give the same sites and features:
+    /// every step is scale-equivariant and the normalisation divides the
+    /// scale out. Tolerance 1e-5 relative: Float32 rounding of the scaled
+    /// values through the Gaussian and the division.
+    @Test func unitsDoNotMatter() throws {
+        let bq = SyntheticScans.scan(seed: 3, label: .earl1)
+        var suv = bq.with(voxels: bq.voxels.map { $0 / 4321 })
+        suv.unit = "SUV"
+        let pre = try ScanPreprocessor(input: input)
+        let a = try pre.prepare(bq, path: "bq"), b = try pre.prepare(suv, path: "suv")
+        #expect(a.tensor.sites.coordinates == b.tensor.sites.coordinates)
+        let worst = zip(a.tensor.features, b.tensor.features).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+        #expect(worst < 1e-5, "worst relative difference \(worst)")
+    }
+
+    /// The mask holds the body, lungs included: its volume is within 8 % of
+    /// the noise-free body volume (the threshold sits in the blurred edge),
+    /// and the centre of a lung is inside.
+    @Test func bodyMaskCoversTheBody() throws {
+        let phantom = AnthropomorphicPhantom.random(seed: 4)
+        let z = phantom.bedPositionsZRangeMM(count: 1)
+        let truth = phantom.render(spacingMM: SIMD3(repeating: 4), matrix: 100, zRangeMM: z, supersampling: 2)
+        let trueML = truth.voxels.reduce(0.0) { $0 + ($1 > 0 ? 1 : 0) } * truth.voxelVolumeML
+        let scan = SyntheticScans.scan(seed: 4, label: .earl2)
+        let (mask, _) = BodyMask.compute(scan)
+        let maskML = Double(mask.filter { $0 }.count) * scan.voxelVolumeML
+        #expect(abs(maskML / trueML - 1) < 0.08, "mask \(maskML) mL, body \(trueML) mL")
+        let lung = try #require(phantom.region(named: "lung"))
+        guard case .ellipsoid(let c, _) = lung.shape else { Issue.record("lung is not an ellipsoid"); return }
+        let i = (c - scan.worldMM(.zero)) / scan.spacingMM
+        let (x, y, zi) = (Int(i.x.rounded()), Int(i.y.rounded()), Int(i.z.rounded()))
+        try #require(x >= 0 && y >= 0 && zi >= 0 && x < scan.nx && y < scan.ny && zi < scan.nz, "lung centre outside the field of view")
+        #expect(mask[scan.index(x, y, zi)])
+    }
+
+    /// A 2 mm and a 4 mm rendering of one patient give nearly the same body
+    /// (within 5 %) and body median (within 5 %) after resampling to 4 mm.
+    @Test func voxelSizeIsNormalised() throws {
+        let pre = try ScanPreprocessor(input: input)
+        let fine = try pre.prepare(SyntheticScans.scan(seed: 8, label: .earl1, spacingMM: 2), path: "2mm")
+        let coarse = try pre.prepare(SyntheticScans.scan(seed: 8, label: .earl1, spacingMM: 4), path: "4mm")
+        #expect(fine.spacingMM == coarse.spacingMM)
+        #expect(abs(Double(fine.bodyVoxels) / Double(coarse.bodyVoxels) - 1) < 0.05, "\(fine.bodyVoxels) vs \(coarse.bodyVoxels)")
+        #expect(abs(fine.bodyMedian / coarse.bodyMedian - 1) < 0.05)
+    }
+
+    /// An empty image is refused with a one-line error naming the file.
+    @Test func emptyScanIsRefused() throws {
+        let empty = Volume(nx: 20, ny: 20, nz: 10, spacingMM: SIMD3(4, 4, 4), voxels: [Float](repeating: 0, count: 4000))
+        #expect(throws: InputError.self) { try ScanPreprocessor(input: input).prepare(empty, path: "air.nii") }
+    }
+}

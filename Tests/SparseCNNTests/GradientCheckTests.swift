@@ -1,0 +1,130 @@
+import Testing
+import SparseCNN
+
+/// Every layer's backward pass against central finite differences of the
+/// cross-entropy loss, through a network built around the layer under test.
+///
+/// Tolerance: |numeric − analytic| ≤ 1e-2 · max(|numeric|, |analytic|) + 3e-4.
+/// The networks are Float32. With step h = 1e-2 the truncation error of a
+/// central difference is O(h²) of the (smooth) softmax loss, ~1e-4; the
+/// rounding error of the loss is ~1e-6, divided by 2h gives ~5e-5. Networks
+/// around convolutions and dense layers use mean pooling so the loss is
+/// smooth in every parameter; ReLU and max pooling are checked on inputs
+/// whose kinks lie further than h from every probe.
+@Suite struct GradientCheckTests {
+    struct Check {
+        var worstRelative: Double = 0
+        var failures: [String] = []
+    }
+
+    static func loss(_ net: Network, _ x: SparseTensor, label: Int) -> Double {
+        SoftmaxCrossEntropy.loss(logits: net.forward(x), label: label).loss
+    }
+
+    /// Compares analytic and numeric gradients of parameters and input features.
+    static func check(_ net: Network, _ x: SparseTensor, label: Int = 1, h: Float = 1e-2, probes: Int = 24, perturbInput: Bool = true) -> Check {
+        net.zeroGradients()
+        let (_, g) = SoftmaxCrossEntropy.loss(logits: net.forward(x), label: label)
+        let inputGradient = net.backward(g)
+        var result = Check()
+        func compare(_ name: String, _ numeric: Double, _ analytic: Double) {
+            let error = abs(numeric - analytic)
+            let scale = max(abs(numeric), abs(analytic))
+            if scale > 1e-3 { result.worstRelative = max(result.worstRelative, error / scale) }
+            if error > 1e-2 * scale + 3e-4 { result.failures.append("\(name): numeric \(numeric) analytic \(analytic)") }
+        }
+        var random = SplitMix64(seed: 77)
+        for p in net.parameters {
+            let analytic = p.gradient
+            let picks = Set((0..<min(probes, p.value.count)).map { _ in Int(random.next() % UInt64(p.value.count)) })
+            for i in picks.sorted() {
+                let v = p.value[i]
+                p.value[i] = v + h
+                let plus = loss(net, x, label: label)
+                p.value[i] = v - h
+                let minus = loss(net, x, label: label)
+                p.value[i] = v
+                compare("\(p.name)[\(i)]", (plus - minus) / Double(2 * h), Double(analytic[i]))
+            }
+        }
+        if perturbInput {
+            for _ in 0..<probes {
+                let i = Int(random.next() % UInt64(x.features.count))
+                var xp = x, xm = x
+                xp.features[i] += h
+                xm.features[i] -= h
+                compare("input[\(i)]", (loss(net, xp, label: label) - loss(net, xm, label: label)) / Double(2 * h), Double(inputGradient[i]))
+            }
+        }
+        return result
+    }
+
+    @Test func submanifoldConvolution() {
+        let x = randomTensor(seed: 3, channels: 2)
+        let arch = Architecture(
+            inputChannels: 2, layers: [.submanifold(inChannels: 2, outChannels: 3, kernelSize: 3), .globalMeanPool, .dense(inFeatures: 3, outFeatures: 2)],
+            classes: ["a", "b"])
+        let r = Self.check(Network(architecture: arch, seed: 4), x)
+        #expect(r.failures.isEmpty, "\(r.failures)")
+        print("gradient check submanifold: worst relative error \(r.worstRelative)")
+    }
+
+    @Test func downsamplingConvolution() {
+        let x = randomTensor(seed: 5, channels: 2)
+        let arch = Architecture(
+            inputChannels: 2, layers: [.downsample(inChannels: 2, outChannels: 3), .globalMeanPool, .dense(inFeatures: 3, outFeatures: 2)],
+            classes: ["a", "b"])
+        let r = Self.check(Network(architecture: arch, seed: 6), x)
+        #expect(r.failures.isEmpty, "\(r.failures)")
+        print("gradient check downsample: worst relative error \(r.worstRelative)")
+    }
+
+    @Test func denseLayers() {
+        let x = randomTensor(seed: 7, channels: 4)
+        let arch = Architecture(
+            inputChannels: 4, layers: [.globalMeanPool, .dense(inFeatures: 4, outFeatures: 5), .dense(inFeatures: 5, outFeatures: 3)], classes: ["a", "b", "c"])
+        let r = Self.check(Network(architecture: arch, seed: 8), x, label: 2)
+        #expect(r.failures.isEmpty, "\(r.failures)")
+        print("gradient check dense: worst relative error \(r.worstRelative)")
+    }
+
+    /// ReLU on inputs at least 0.1 from zero, so no probe of size 1e-2 crosses the kink.
+    @Test func relu() {
+        var x = randomTensor(seed: 9, channels: 2)
+        x.features = x.features.map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
+        let arch = Architecture(inputChannels: 2, layers: [.relu, .globalMeanPool, .dense(inFeatures: 2, outFeatures: 2)], classes: ["a", "b"])
+        let r = Self.check(Network(architecture: arch, seed: 10), x)
+        #expect(r.failures.isEmpty, "\(r.failures)")
+        print("gradient check relu: worst relative error \(r.worstRelative)")
+    }
+
+    /// Mean+max pooling on features that are distinct multiples of 0.05, probed
+    /// with h = 1e-3, so no probe changes which row holds a channel's maximum.
+    @Test func meanMaxPooling() {
+        var x = randomTensor(seed: 12, channels: 2)
+        let n = x.count
+        var random = SplitMix64(seed: 13)
+        var ranks = Array(0..<(n * 2))
+        random.shuffle(&ranks)
+        x.features = ranks.map { Float($0) * 0.05 - Float(n) * 0.05 }
+        let arch = Architecture(inputChannels: 2, layers: [.globalPool, .dense(inFeatures: 4, outFeatures: 2)], classes: ["a", "b"])
+        let r = Self.check(Network(architecture: arch, seed: 14), x, h: 1e-3, probes: 40)
+        #expect(r.failures.isEmpty, "\(r.failures)")
+        print("gradient check mean+max pool: worst relative error \(r.worstRelative)")
+    }
+
+    /// The loss gradient p − onehot against central differences of the logits
+    /// (h = 1e-2): tolerance 1e-4 covers the O(h²) truncation of a loss whose
+    /// third derivative is below 1.
+    @Test func softmaxCrossEntropy() {
+        let logits: [Float] = [0.3, -1.2, 2.0]
+        let (_, g) = SoftmaxCrossEntropy.loss(logits: logits, label: 0)
+        for i in 0..<3 {
+            var p = logits, m = logits
+            p[i] += 1e-2
+            m[i] -= 1e-2
+            let numeric = (SoftmaxCrossEntropy.loss(logits: p, label: 0).loss - SoftmaxCrossEntropy.loss(logits: m, label: 0).loss) / 2e-2
+            #expect(abs(numeric - Double(g[i])) < 1e-4, "logit \(i): \(numeric) vs \(g[i])")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Testing
+import SparseCNN
+
+@Suite struct SparseVersusDenseTests {
+    /// The sparse submanifold convolution equals a dense convolution of the
+    /// zero-filled image on every active voxel. Tolerance 1e-5 relative to
+    /// the largest output: Float32 sums of ≤ 27·4 products in a different
+    /// order than the Double reference differ by a few ulps of the total.
+    @Test(arguments: [3, 5])
+    func submanifoldMatchesDense(kernelSize: Int) {
+        let x = randomTensor(seed: 11, channels: 3)
+        let arch = Architecture(
+            inputChannels: 3, layers: [.submanifold(inChannels: 3, outChannels: 4, kernelSize: kernelSize), .globalPool, .dense(inFeatures: 8, outFeatures: 2)],
+            classes: ["a", "b"])
+        let net = Network(architecture: arch, seed: 5)
+        var biasRandom = SplitMix64(seed: 9)
+        for p in net.parameters where p.shape.count == 1 { p.value = p.value.map { _ in Float(biasRandom.nextNormal()) } }
+        let w = net.parameters[0].value, b = net.parameters[1].value
+        let sparse = net.activation(of: x, throughLayers: 1).values
+        let dense = denseSubmanifoldReference(x, weights: w, bias: b, kernelSize: kernelSize, outChannels: 4)
+        let scale = dense.map(abs).max() ?? 1
+        let worst = zip(sparse, dense).map { abs($0 - $1) }.max() ?? 0
+        #expect(sparse.count == dense.count)
+        #expect(worst <= 1e-5 * scale, "max |sparse − dense| = \(worst), scale \(scale)")
+    }
+
+    /// The stride-2 convolution: each coarse site sums its 2×2×2 block, checked by hand.
+    @Test func downsampleSumsItsBlock() {
+        let coordinates: [SIMD3<Int32>] = [SIMD3(0, 0, 0), SIMD3(1, 0, 0), SIMD3(1, 1, 1), SIMD3(2, 0, 0), SIMD3(-1, 0, 0)]
+        let x = SparseTensor(sites: ActiveSet(coordinates: coordinates), channels: 1, features: [1, 2, 3, 4, 5])
+        let arch = Architecture(
+            inputChannels: 1, layers: [.downsample(inChannels: 1, outChannels: 1), .globalPool, .dense(inFeatures: 2, outFeatures: 2)], classes: ["a", "b"])
+        let net = Network(architecture: arch, seed: 1)
+        // Offset k = bits of (c & 1), x first; weight k + 1 tells the offsets apart.
+        net.parameters[0].value = (0..<8).map { Float($0 + 1) }
+        let y = net.activation(of: x, throughLayers: 1).values
+        // Sites in order of first appearance: (0,0,0) ← (0,0,0),(1,0,0),(1,1,1); (1,0,0) ← (2,0,0); (-1,0,0) ← (-1,0,0).
+        let expected: [Float] = [1 * 1 + 2 * 2 + 3 * 8, 4 * 1, 5 * 2]
+        #expect(y == expected)
+    }
+}
+
+import Foundation

@@ -1,0 +1,92 @@
+import Foundation
+import IQCore
+import Testing
+import SparseCNN
+
+@Suite struct TrainingTests {
+    /// Class 0: white noise on a random blob; class 1: the same noise averaged
+    /// over each voxel's active 3×3×3 neighbourhood and rescaled to unit
+    /// variance. Both have zero mean and unit variance per voxel, so only a
+    /// spatial convolution can tell them apart.
+    static func toySample(seed: UInt64, label: Int) -> LabelledTensor {
+        let base = randomTensor(seed: seed, box: 8, fill: 0.6, channels: 1)
+        guard label == 1 else { return LabelledTensor(tensor: base, label: 0) }
+        var smooth = [Float](repeating: 0, count: base.count)
+        for (i, c) in base.sites.coordinates.enumerated() {
+            var s: Float = 0
+            for dz in Int32(-1)...1 { for dy in Int32(-1)...1 { for dx in Int32(-1)...1 {
+                if let j = base.sites.row(of: c &+ SIMD3(dx, dy, dz)) { s += base.features[j] }
+            } } }
+            smooth[i] = s
+        }
+        let sd = Float(Statistics.standardDeviation(smooth))
+        return LabelledTensor(tensor: SparseTensor(sites: base.sites, channels: 1, features: smooth.map { $0 / sd }), label: 1)
+    }
+
+    static let toyArchitecture = Architecture(
+        inputChannels: 1,
+        layers: [
+            .submanifold(inChannels: 1, outChannels: 8, kernelSize: 3), .relu, .downsample(inChannels: 8, outChannels: 8), .relu, .globalPool,
+            .dense(inFeatures: 16, outFeatures: 8), .relu, .dense(inFeatures: 8, outFeatures: 2),
+        ], classes: ["white", "smooth"])
+
+    static func set(_ range: Range<UInt64>) -> [LabelledTensor] { range.map { toySample(seed: $0, label: Int($0 % 2)) } }
+
+    /// A toy problem training must solve: ≥ 90 % on 40 unseen samples (chance is 50 %).
+    @Test func learnsToyProblem() {
+        let net = Network(architecture: Self.toyArchitecture, seed: 1)
+        let config = TrainingConfiguration(maxEpochs: 60, batchSize: 4, learningRate: 1e-2, patience: 15, seed: 2)
+        let history = Trainer.train(net, training: Self.set(0..<100), validation: Self.set(100..<130), configuration: config)
+        let (_, accuracy) = Trainer.evaluate(net, Self.set(200..<240))
+        print("toy problem: test accuracy \(accuracy) after \(history.epochs.count) epochs (best \(history.bestEpoch))")
+        #expect(accuracy >= 0.9)
+        #expect(history.epochs[history.bestEpoch].validationLoss ?? .infinity < history.epochs[0].validationLoss ?? 0)
+    }
+
+    /// Same seeds, same data: bit-identical weights after training.
+    @Test func trainingIsDeterministic() {
+        func run() -> [[UInt32]] {
+            let net = Network(architecture: Self.toyArchitecture, seed: 3)
+            _ = Trainer.train(net, training: Self.set(0..<16), validation: Self.set(50..<56), configuration: TrainingConfiguration(maxEpochs: 3, batchSize: 4, seed: 4))
+            return net.parameters.map { $0.value.map(\.bitPattern) }
+        }
+        #expect(run() == run())
+        let other = Network(architecture: Self.toyArchitecture, seed: 99)
+        #expect(other.parameters[0].value != Network(architecture: Self.toyArchitecture, seed: 3).parameters[0].value)
+    }
+
+    /// Write, read back: every weight bit-identical, the same outputs, and the spec intact.
+    @Test func modelFileRoundTripsBitExactly() throws {
+        let net = Network(architecture: .earlDefault(inputChannels: 2, classes: ["clinical", "compliant"]), seed: 21)
+        _ = Trainer.train(net, training: Self.set(0..<4).map { s in
+            LabelledTensor(tensor: SparseTensor(sites: s.tensor.sites, channels: 2, features: s.tensor.features.flatMap { [$0, -$0 * 0.3] }), label: s.label)
+        }, validation: [], configuration: TrainingConfiguration(maxEpochs: 1, batchSize: 2, seed: 1))
+        let spec = InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
+        let path = NSTemporaryDirectory() + "sparsecnn-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ModelFile(network: net, input: spec, notes: ["purpose": "test"]).write(to: path)
+        let file = try ModelFile.read(from: path)
+        let back = try file.makeNetwork(path: path)
+        #expect(file.input == spec)
+        #expect(back.architecture == net.architecture)
+        #expect(back.parameters.map { $0.value.map(\.bitPattern) } == net.parameters.map { $0.value.map(\.bitPattern) })
+        let x = randomTensor(seed: 5, channels: 2)
+        #expect(back.forward(x).map(\.bitPattern) == net.forward(x).map(\.bitPattern))
+    }
+
+    /// A damaged file is refused with a one-line error naming the file.
+    @Test func damagedModelFileIsRefused() throws {
+        let net = Network(architecture: Self.toyArchitecture, seed: 1)
+        var file = ModelFile(network: net, input: InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge"], activeStride: 1))
+        file.parameters[0].float32LE = "AAAA"
+        #expect(throws: InputError.self) { try file.makeNetwork(path: "m.json") }
+        file = ModelFile(network: net, input: InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge"], activeStride: 1))
+        file.formatVersion = 99
+        do {
+            _ = try file.makeNetwork(path: "m.json")
+            Issue.record("version 99 accepted")
+        } catch let error as InputError {
+            #expect(error.description.hasPrefix("m.json: model format version 99"))
+        }
+    }
+}

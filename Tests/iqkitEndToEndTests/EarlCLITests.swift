@@ -1,0 +1,54 @@
+import EARLClassifier
+import Foundation
+import IQCore
+import SparseCNN
+import Testing
+
+@Suite struct EarlCLITests {
+    /// A model with untrained (seeded) weights: enough to test the command's
+    /// plumbing, exit codes and JSON; what it answers is arbitrary but fixed.
+    static func writeModel(_ path: String) throws {
+        let input = InputSpecification(voxelSizeMM: 8, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
+        let model = try EARLModel(
+            stage1: Network(architecture: .earlDefault(inputChannels: 2, classes: EARLModel.stage1Classes), seed: 1),
+            stage2: Network(architecture: .earlDefault(inputChannels: 2, classes: EARLModel.stage2Classes), seed: 2), input: input)
+        try model.write(to: path)
+    }
+
+    @Test func checkPrintsLabelsWritesJSONAndExitsByRequirement() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/model.json", scan = dir + "/patient.nii.gz", json = dir + "/out.json"
+        try Self.writeModel(model)
+        let sim = try CLIRunner.run(["simulate", "patient", scan, "--voxel-mm", "8", "--matrix", "50", "--bed-positions", "1", "--fwhm-mm", "6", "--supersampling", "1"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let check = try CLIRunner.run(["earl", "check", scan, "--model", model, "--json", json])
+        #expect(check.status == 0, "\(check.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        let result = try #require((report?["results"] as? [[String: Any]])?.first)
+        #expect(result["path"] as? String == scan)
+        let label = try #require((result["label"] as? String).flatMap(EARLLabel.init(rawValue:)))
+        let p = try #require(result["probabilities"] as? [String: Double])
+        #expect(abs((p["clinical"] ?? 0) + (p["earl1"] ?? 0) + (p["earl2"] ?? 0) - 1) < 1e-9)
+        #expect(check.stdout.hasPrefix("\(scan): \(label.rawValue) (clinical "))
+        for requirement in EARLRequirement.allCases {
+            let r = try CLIRunner.run(["earl", "check", scan, "--model", model, "--require", requirement.rawValue])
+            #expect(r.status == (requirement.isMet(by: label) ? 0 : 1), "--require \(requirement.rawValue) with label \(label.rawValue): \(r.stderr)")
+        }
+    }
+
+    @Test func badInputsExitTwo() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("{\"format\": \"something else\"}".utf8).write(to: URL(fileURLWithPath: dir + "/bad.json"))
+        let missing = try CLIRunner.run(["earl", "check", dir + "/nothing.nii", "--model", dir + "/bad.json"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("bad.json"))
+        let noModel = try CLIRunner.run(["earl", "check", dir + "/nothing.nii"], environment: ["IQKIT_EARL_MODEL": dir + "/absent.json"])
+        #expect(noModel.status == 2)
+        try Data("file,label\na.nii,earl1\nb.nii,earl3\n".utf8).write(to: URL(fileURLWithPath: dir + "/labels.csv"))
+        let csv = try CLIRunner.run(["earl", "train", "--data", dir, "--labels", dir + "/labels.csv", "--out", dir + "/m.json"])
+        #expect(csv.status == 2)
+        #expect(csv.stderr.contains("labels.csv:3: label \"earl3\" is not clinical, earl1 or earl2"), "\(csv.stderr)")
+    }
+}
