@@ -48,7 +48,7 @@ let package = Package(
         // HTML / JSON / TSV / JUnit reports of analysis results; computes no metrics.
         .target(
             name: "Reporting",
-            dependencies: ["IQCore", "PETQuality", "CZlib", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["IQCore", "PETQuality", "EARLClassifier", "CZlib", .product(name: "Mustache", package: "swift-mustache")]
         ),
 
         // The thin command-line front end.

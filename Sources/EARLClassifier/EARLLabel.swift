@@ -1,3 +1,5 @@
+import IQCore
+
 /// What a reconstruction is, in the EARL sense.
 public enum EARLLabel: String, Codable, Sendable, CaseIterable, Comparable {
     /// A clinical reconstruction that meets neither EARL band set as used here.
@@ -54,4 +56,20 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
     public var stage2EARL2: Double
     /// Active voxels the CNN saw.
     public var activeVoxels: Int
+}
+
+/// The JSON of `iqkit earl check`: one result per scan, the requirement the
+/// scans were held to (nil: classification only) and provenance. `kind` is "earl-check".
+public struct EARLCheckReport: Codable, Sendable {
+    public var kind = "earl-check"
+    public var provenance: Provenance
+    /// "earl1", "earl2", "any" or nil.
+    public var require: String?
+    public var results: [EARLCheckResult]
+
+    public init(provenance: Provenance, require: String?, results: [EARLCheckResult]) {
+        self.provenance = provenance
+        self.require = require
+        self.results = results
+    }
 }

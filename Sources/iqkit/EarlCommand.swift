@@ -64,7 +64,7 @@ struct EarlCheck: ParsableCommand {
                 provenance: Provenance(
                     inputs: try (scans + [modelPath]).map(Provenance.Input.hashing),
                     settings: ["model": modelPath, "require": require?.rawValue ?? "none"]),
-                results: results)
+                require: require?.rawValue, results: results)
             try ResultJSON.write(report, to: json)
         }
         if let require {
@@ -76,11 +76,6 @@ struct EarlCheck: ParsableCommand {
     }
 }
 
-/// The JSON of `earl check`: provenance and one result per scan.
-struct EARLCheckReport: Codable {
-    var provenance: Provenance
-    var results: [EARLCheckResult]
-}
 
 struct EarlTrain: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -35,6 +35,15 @@ import Testing
             let r = try CLIRunner.run(["earl", "check", scan, "--model", model, "--require", requirement.rawValue])
             #expect(r.status == (requirement.isMet(by: label) ? 0 : 1), "--require \(requirement.rawValue) with label \(label.rawValue): \(r.stderr)")
         }
+
+        // The report renders the labels, probabilities and an edge-image mosaic.
+        let required = dir + "/required.json"
+        try CLIRunner.run(["earl", "check", scan, "--model", model, "--json", required, "--require", "any"])
+        let rendered = try CLIRunner.run(["report", required, "--out", dir + "/report"])
+        #expect(rendered.status == (EARLRequirement.any.isMet(by: label) ? 0 : 1), "\(rendered.stderr)")
+        let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
+        #expect(html.contains("P(clinical)") && html.contains(label.rawValue))
+        #expect(html.contains("data:image/png;base64,"), "edge-image mosaic missing")
     }
 
     @Test func badInputsExitTwo() throws {
