@@ -51,11 +51,15 @@ let package = Package(
             dependencies: ["IQCore", "PETQuality", "EARLClassifier", "CZlib", .product(name: "Mustache", package: "swift-mustache")]
         ),
 
+        // CT lung-vessel phantom analysis: vesselness, graph cut, per-radius
+        // metrics, series manifests. Never imports Simulation.
+        .target(name: "VesselPhantom", dependencies: ["IQCore", .product(name: "Yams", package: "Yams")]),
+
         // The thin command-line front end.
         .executableTarget(
             name: "iqkit",
             dependencies: [
-                "IQCore", "PETQuality", "SparseCNN", "EARLClassifier", "Simulation", "Reporting",
+                "IQCore", "PETQuality", "SparseCNN", "EARLClassifier", "VesselPhantom", "Simulation", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,6 +82,7 @@ let package = Package(
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
         .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "SparseCNN", "IQCore", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),
+        .testTarget(name: "VesselPhantomTests", dependencies: ["VesselPhantom", "IQCore", "Simulation"]),
         .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport", "SparseCNN", "EARLClassifier"]),
     ]
 )

@@ -1,6 +1,53 @@
-/// Connected-component labelling of a binary mask on a voxel grid.
+/// Connected-component labelling of binary volumes.
 public enum ConnectedComponents {
-    public enum Connectivity: Int, Sendable { case faces = 6, edges = 18, corners = 26 }
+    /// Neighbourhood used to join voxels.
+    public enum Connectivity: Int, Sendable {
+        case faces = 6, edges = 18, corners = 26
+    }
+
+    /// Labels every foreground voxel with its component (1-based; 0 = background).
+    /// - Returns: the labels (x-fastest) and the voxel count of each component,
+    ///   `sizes[label - 1]`, in order of first appearance in x-fastest scan order.
+    public static func label(_ mask: [Bool], nx: Int, ny: Int, nz: Int, connectivity: Connectivity = .corners) -> (labels: [Int32], sizes: [Int]) {
+        precondition(mask.count == nx * ny * nz)
+        var offsets: [SIMD3<Int>] = []
+        for dz in -1...1 {
+            for dy in -1...1 {
+                for dx in -1...1 {
+                    let m = abs(dx) + abs(dy) + abs(dz)
+                    if m == 0 { continue }
+                    if connectivity == .faces && m > 1 { continue }
+                    if connectivity == .edges && m > 2 { continue }
+                    offsets.append(SIMD3(dx, dy, dz))
+                }
+            }
+        }
+        var labels = [Int32](repeating: 0, count: mask.count)
+        var sizes: [Int] = []
+        var stack: [Int] = []
+        let nxy = nx * ny
+        for seed in 0..<mask.count where mask[seed] && labels[seed] == 0 {
+            let label = Int32(sizes.count + 1)
+            labels[seed] = label
+            stack.append(seed)
+            var size = 0
+            while let i = stack.popLast() {
+                size += 1
+                let z = i / nxy, y = (i % nxy) / nx, x = i % nx
+                for o in offsets {
+                    let xx = x + o.x, yy = y + o.y, zz = z + o.z
+                    if xx < 0 || yy < 0 || zz < 0 || xx >= nx || yy >= ny || zz >= nz { continue }
+                    let j = xx + nx * (yy + ny * zz)
+                    if mask[j] && labels[j] == 0 {
+                        labels[j] = label
+                        stack.append(j)
+                    }
+                }
+            }
+            sizes.append(size)
+        }
+        return (labels, sizes)
+    }
 
     /// One component: its voxel indices (x-fastest linear indices).
     public struct Component: Sendable {
@@ -8,44 +55,16 @@ public enum ConnectedComponents {
         public var count: Int { voxels.count }
     }
 
-    /// The components of `mask` (true = foreground), largest first.
+    /// The components of `mask` as voxel lists, largest first.
     /// - Parameter minimumSize: components with fewer voxels are dropped.
-    public static func label(_ mask: [Bool], nx: Int, ny: Int, nz: Int, connectivity: Connectivity = .corners, minimumSize: Int = 1) -> [Component] {
-        precondition(mask.count == nx * ny * nz)
-        var seen = [Bool](repeating: false, count: mask.count)
-        var offsets: [(Int, Int, Int)] = []
-        for dz in -1...1 {
-            for dy in -1...1 {
-                for dx in -1...1 {
-                    let n = abs(dx) + abs(dy) + abs(dz)
-                    if n == 0 { continue }
-                    if connectivity == .faces && n > 1 { continue }
-                    if connectivity == .edges && n > 2 { continue }
-                    offsets.append((dx, dy, dz))
-                }
-            }
+    public static func components(_ mask: [Bool], nx: Int, ny: Int, nz: Int, connectivity: Connectivity = .corners, minimumSize: Int = 1) -> [Component] {
+        let (labels, sizes) = label(mask, nx: nx, ny: ny, nz: nz, connectivity: connectivity)
+        var members = sizes.map { size -> [Int] in
+            var list: [Int] = []
+            list.reserveCapacity(size)
+            return list
         }
-        var components: [Component] = []
-        var stack: [Int] = []
-        for start in 0..<mask.count where mask[start] && !seen[start] {
-            var members: [Int] = []
-            seen[start] = true
-            stack.append(start)
-            while let i = stack.popLast() {
-                members.append(i)
-                let x = i % nx, y = (i / nx) % ny, z = i / (nx * ny)
-                for (dx, dy, dz) in offsets {
-                    let a = x + dx, b = y + dy, c = z + dz
-                    if a < 0 || b < 0 || c < 0 || a >= nx || b >= ny || c >= nz { continue }
-                    let j = a + nx * (b + ny * c)
-                    if mask[j] && !seen[j] {
-                        seen[j] = true
-                        stack.append(j)
-                    }
-                }
-            }
-            if members.count >= minimumSize { components.append(Component(voxels: members)) }
-        }
-        return components.sorted { $0.count > $1.count }
+        for (i, l) in labels.enumerated() where l > 0 { members[Int(l) - 1].append(i) }
+        return members.filter { $0.count >= minimumSize }.map(Component.init).sorted { $0.count > $1.count }
     }
 }

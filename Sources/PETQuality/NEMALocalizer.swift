@@ -46,7 +46,7 @@ public struct NEMALocalizer: Sendable {
         let diameters = geometry.spheres.map(\.diameterMM).sorted(by: >)
         // Objects of a plausible sphere size, largest first.
         let maxML = 4.0 / 3.0 * Double.pi * pow((diameters[0] / 2 + 8) / 10, 3)
-        let components = ConnectedComponents.label(mask, nx: v.nx, ny: v.ny, nz: v.nz, minimumSize: 2)
+        let components = ConnectedComponents.components(mask, nx: v.nx, ny: v.ny, nz: v.nz, minimumSize: 2)
             .filter { Double($0.count) * voxelML <= maxML }
         guard components.count >= 3 else { throw refuse("found \(components.count) hot object(s) of sphere size, need at least 3") }
 

@@ -238,18 +238,13 @@ public struct AnthropomorphicPhantom: Sendable, Codable {
     }
 }
 
-/// SplitMix64 for the generator (Simulation's own, so it depends on no learning code).
+/// The generator's random draws: iqkit's SplitMix64 on a seed of its own,
+/// with the shape-sampling helpers the anatomy needs.
 struct SimulationRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed ^ 0x5EED_A11A_7013_0001 }
+    private var base: SplitMix64
+    init(seed: UInt64) { base = SplitMix64(seed: seed ^ 0x5EED_A11A_7013_0001) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     mutating func uniform(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * Double(next() >> 11) * 0x1.0p-53

@@ -72,8 +72,8 @@ public struct PETReconstructionModel: Codable, Sendable, Equatable {
         white.withUnsafeMutableBufferPointer { buffer in
             let out = SharedBuffer(buffer.baseAddress!, count: buffer.count)
             parallelFor(image.nz) { z in
-                var rng = SeededRandom.stream(seed: seed, index: z)
-                for i in (z * nx * ny)..<((z + 1) * nx * ny) { out[i] = Float(rng.normal()) }
+                var rng = SplitMix64.stream(seed: seed, index: z)
+                for i in (z * nx * ny)..<((z + 1) * nx * ny) { out[i] = Float(rng.nextNormal()) }
             }
         }
         let noiseFWHM = max(fwhmMM, 0.01)

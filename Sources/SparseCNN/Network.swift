@@ -1,3 +1,4 @@
+import IQCore
 /// A sparse CNN classifier: sparse layers, a global pooling, dense layers.
 ///
 /// Runs one scan at a time (each has its own active set); training

@@ -1,3 +1,4 @@
+import IQCore
 /// max(0, x) on sparse features or on a vector. The gradient at exactly 0 is taken as 0.
 final class ReLU: Layer {
     private var mask: [Bool] = []

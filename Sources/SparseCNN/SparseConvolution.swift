@@ -1,3 +1,4 @@
+import IQCore
 /// A sparse 3D convolution by gather-GEMM-scatter (cblas_sgemm per kernel offset).
 ///
 /// Two kinds share the arithmetic:

@@ -1,3 +1,4 @@
+import IQCore
 /// An input with its class index.
 public struct LabelledTensor {
     public var tensor: SparseTensor

@@ -12,7 +12,7 @@ struct IQKitCommand: ParsableCommand {
         abstract: "PET/CT image-quality harmonisation and phantom analysis.",
         discussion: "Exit codes: 0 success, 1 a QA check failed, 2 bad input or usage.",
         version: IQKit.version,
-        subcommands: [Info.self, Smooth.self, Edge.self, Nema.self, Harmonize.self, Earl.self, Report.self, Simulate.self]
+        subcommands: [Info.self, Smooth.self, Edge.self, Nema.self, Harmonize.self, Earl.self, Phantom.self, Report.self, Simulate.self]
     )
 
     static func main() {

@@ -1,3 +1,4 @@
+import IQCore
 import Testing
 import SparseCNN
 

@@ -1,3 +1,4 @@
+import IQCore
 import SparseCNN
 
 /// A random blob of active voxels in a small box, with random features.

@@ -1,5 +1,6 @@
-/// A small seeded random generator (SplitMix64, Steele, Lea & Flood 2014):
-/// the same seed gives the same weights, shuffles and splits on every platform.
+/// The one seeded random generator of iqkit (SplitMix64, Steele, Lea & Flood
+/// 2014): the same seed gives the same simulated noise, network weights,
+/// shuffles and splits on every platform.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -23,6 +24,31 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
     }
 
+    /// Poisson with mean λ: Knuth's product method below 30, else the
+    /// normal approximation (error of the variance below 1 % there).
+    public mutating func nextPoisson(_ lambda: Double) -> Double {
+        if lambda <= 0 { return 0 }
+        if lambda < 30 {
+            let l = _exp(-lambda)
+            var k = 0.0
+            var p = 1.0
+            repeat {
+                k += 1
+                p *= nextUniform()
+            } while p > l
+            return k - 1
+        }
+        return max(0, (lambda + lambda.squareRoot() * nextNormal()).rounded(.toNearestOrAwayFromZero))
+    }
+
+    /// An independent stream `index` of a seed, for parallel work that must
+    /// not depend on scheduling (one stream per slice, per scan…).
+    public static func stream(seed: UInt64, index: Int) -> SplitMix64 {
+        var g = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
+        _ = g.next()
+        return g
+    }
+
     /// A deterministic Fisher–Yates shuffle (independent of the standard library's algorithm).
     public mutating func shuffle<T>(_ array: inout [T]) {
         guard array.count > 1 else { return }
@@ -36,3 +62,4 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 import Foundation
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }
+@inline(__always) private func _exp(_ x: Double) -> Double { Foundation.exp(x) }
