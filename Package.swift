@@ -45,6 +45,12 @@ let package = Package(
         // Analysis modules never import it: analysis must not see the truth.
         .target(name: "Simulation", dependencies: ["IQCore", "PETQuality"]),
 
+        // Labelled training and test corpora for the EARL classifier: simulated
+        // patients reconstructed at settings labelled by their digital IEC
+        // phantom against the EARL bands. Joins simulation and analysis, so
+        // only the CLI and tests import it.
+        .target(name: "EARLCorpus", dependencies: ["IQCore", "Simulation", "PETQuality", "EARLClassifier"]),
+
         // HTML / JSON / TSV / JUnit reports of analysis results; computes no metrics.
         .target(
             name: "Reporting",
@@ -59,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "iqkit",
             dependencies: [
-                "IQCore", "PETQuality", "SparseCNN", "EARLClassifier", "VesselPhantom", "Simulation", "Reporting",
+                "IQCore", "PETQuality", "SparseCNN", "EARLClassifier", "EARLCorpus", "VesselPhantom", "Simulation", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,7 +86,7 @@ let package = Package(
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "IQCore", "CZlib"], exclude: ["Golden"]),
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
-        .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "SparseCNN", "IQCore", "Simulation"]),
+        .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "EARLCorpus", "SparseCNN", "IQCore", "Simulation", "PETQuality"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),
         .testTarget(name: "VesselPhantomTests", dependencies: ["VesselPhantom", "IQCore", "Simulation"]),
         .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport", "SparseCNN", "EARLClassifier"]),

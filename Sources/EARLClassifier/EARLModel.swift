@@ -50,8 +50,9 @@ public final class EARLModel {
 
     /// Classifies a prepared scan.
     public func classify(_ prepared: PreparedScan, path: String) -> EARLCheckResult {
-        let p1 = stage1.predict(prepared.tensor)
-        let p2 = stage2.predict(prepared.tensor)
+        let inputs = input.slabSlices.map { prepared.tensor.zSlabs(thickness: $0) } ?? [prepared.tensor]
+        let p1 = stage1.predict(slabs: inputs)
+        let p2 = stage2.predict(slabs: inputs)
         let compliant = p1[1]
         let probabilities = EARLProbabilities(clinical: p1[0], earl1: compliant * p2[0], earl2: compliant * p2[1])
         let label: EARLLabel = p1[0] >= Self.threshold ? .clinical : (p2[1] > 0.5 ? .earl2 : .earl1)

@@ -1,3 +1,4 @@
+import Foundation
 import IQCore
 import SparseCNN
 
@@ -24,12 +25,17 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     public var training: TrainingConfiguration
     /// Fraction of each label held out for early stopping.
     public var validationFraction: Double
+    /// With slab input (`input.slabSlices`): slabs drawn per scan, at seeded
+    /// random positions, as training samples (validation uses every slab of
+    /// a held-out scan, as inference does).
+    public var slabsPerScan: Int
     public var seed: UInt64
 
     public init(
         input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
-        training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, seed: UInt64 = 1
+        training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, slabsPerScan: Int = 2, seed: UInt64 = 1
     ) {
+        self.slabsPerScan = slabsPerScan
         self.input = input
         self.stage1Architecture = stage1Architecture ?? .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes)
         self.stage2Architecture = stage2Architecture ?? .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage2Classes)
@@ -46,6 +52,13 @@ public struct CrossValidationReport: Codable, Sendable {
         public var stage1: ConfusionMatrix
         public var stage2: ConfusionMatrix
         public var overall: ConfusionMatrix
+
+        /// Scores one classified scan: stage 1 always, stage 2 when the scan is truly compliant (as the seed study reports CNN 2).
+        public mutating func add(truth: EARLLabel, result: EARLCheckResult) {
+            stage1.add(truth: truth.isCompliant ? 1 : 0, prediction: result.stage1Compliant > 1 - EARLModel.threshold ? 1 : 0)
+            if truth.isCompliant { stage2.add(truth: truth == .earl2 ? 1 : 0, prediction: result.stage2EARL2 > 0.5 ? 1 : 0) }
+            overall.add(truth: EARLTraining.index(truth), prediction: EARLTraining.index(result.label))
+        }
     }
     public var folds: [Fold]
     /// Stage 1 on every scan: clinical vs compliant.
@@ -63,8 +76,11 @@ public struct CrossValidationReport: Codable, Sendable {
         public var result: EARLCheckResult
     }
 
-    public var markdown: String {
-        """
+    public var markdown: String { Self.markdown(stage1: stage1, stage2: stage2, overall: overall) }
+
+    static func markdown(stage1: ConfusionMatrix, stage2: ConfusionMatrix, overall: ConfusionMatrix) -> String {
+        func percent(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.1f %%", 100 * x) }
+        return """
         Stage 1 (clinical vs compliant), accuracy \(percent(stage1.accuracy)):
 
         \(stage1.markdown)
@@ -78,8 +94,28 @@ public struct CrossValidationReport: Codable, Sendable {
         \(overall.markdown)
         """
     }
+}
 
-    private func percent(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.1f %%", 100 * x) }
+/// A trained model scored on a labelled test set (`iqkit earl evaluate`).
+public struct EvaluationReport: Codable, Sendable {
+    public var kind = "earl-evaluation"
+    public var scores: CrossValidationReport.Fold
+    public var predictions: [CrossValidationReport.Prediction]
+
+    public init() {
+        scores = .init(
+            testNames: [], stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
+            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)))
+        predictions = []
+    }
+
+    public mutating func add(name: String, truth: EARLLabel, result: EARLCheckResult) {
+        scores.testNames.append(name)
+        scores.add(truth: truth, result: result)
+        predictions.append(.init(name: name, truth: truth, result: result))
+    }
+
+    public var markdown: String { CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) }
 }
 
 /// Training and cross-validation of the two-stage classifier from labelled scans.
@@ -119,9 +155,21 @@ public enum EARLTraining {
         let network = Network(architecture: architecture, seed: seed)
         var config = configuration.training
         config.seed = seed
+        var random = SplitMix64.stream(seed: seed, index: 7)
+        func samples(_ indices: [Int], perScan: Int?) -> [LabelledTensor] {
+            indices.flatMap { i -> [LabelledTensor] in
+                guard let thickness = configuration.input.slabSlices else { return [LabelledTensor(tensor: tensors[i], label: labels[i])] }
+                var slabs = tensors[i].zSlabs(thickness: thickness)
+                if let perScan, slabs.count > perScan {
+                    random.shuffle(&slabs)
+                    slabs.removeLast(slabs.count - perScan)
+                }
+                return slabs.map { LabelledTensor(tensor: $0, label: labels[i]) }
+            }
+        }
         let history = Trainer.train(
-            network, training: split.training.map { LabelledTensor(tensor: tensors[$0], label: labels[$0]) },
-            validation: split.validation.map { LabelledTensor(tensor: tensors[$0], label: labels[$0]) }, configuration: config,
+            network, training: samples(split.training, perScan: max(1, configuration.slabsPerScan)),
+            validation: samples(split.validation, perScan: nil), configuration: config,
             progress: log.map { l in { epoch, e in
                 l("epoch \(epoch + 1): loss \(e.trainingLoss)" + (e.validationLoss.map { " validation loss \($0) accuracy \(e.validationAccuracy ?? .nan)" } ?? ""))
             } })
@@ -147,9 +195,7 @@ public enum EARLTraining {
                 overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)))
             for s in test {
                 let result = model.classify(s.prepared, path: s.name)
-                record.stage1.add(truth: s.label.isCompliant ? 1 : 0, prediction: result.stage1Compliant > 1 - EARLModel.threshold ? 1 : 0)
-                if s.label.isCompliant { record.stage2.add(truth: s.label == .earl2 ? 1 : 0, prediction: result.stage2EARL2 > 0.5 ? 1 : 0) }
-                record.overall.add(truth: index(s.label), prediction: index(result.label))
+                record.add(truth: s.label, result: result)
                 report.predictions.append(.init(name: s.name, truth: s.label, result: result))
             }
             report.stage1.add(record.stage1)

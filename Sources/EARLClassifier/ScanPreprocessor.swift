@@ -54,7 +54,7 @@ public struct ScanPreprocessor: Sendable {
 
     /// The default specification of iqkit's EARL models.
     public static let defaultInput = InputSpecification(
-        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
+        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1, slabSlices: 8)
 
     /// - Parameter path: named in errors.
     /// - Throws: `InputError.invalidData` when no body can be found.

@@ -102,12 +102,19 @@ public struct InputSpecification: Codable, Equatable, Sendable {
     public var features: [String]
     /// Keep every n-th active voxel along each axis (1 = all).
     public var activeStride: Int
+    /// When set, the network sees the scan as transverse slabs of this many
+    /// slices (after resampling), each classified on its own, and a scan's
+    /// probabilities are the normalised geometric mean over its slabs. Training
+    /// and inference then see inputs of one size whatever the scan's axial
+    /// extent (whole body or a few bed positions). nil: the whole scan at once.
+    public var slabSlices: Int?
 
-    public init(voxelSizeMM: Double, edgeFWHMMM: Double, normalisation: String, features: [String], activeStride: Int) {
+    public init(voxelSizeMM: Double, edgeFWHMMM: Double, normalisation: String, features: [String], activeStride: Int, slabSlices: Int? = nil) {
         self.voxelSizeMM = voxelSizeMM
         self.edgeFWHMMM = edgeFWHMMM
         self.normalisation = normalisation
         self.features = features
         self.activeStride = activeStride
+        self.slabSlices = slabSlices
     }
 }

@@ -61,7 +61,9 @@ public struct ModelFile: Codable, Equatable, Sendable {
         guard input.features.count == architecture.inputChannels else {
             throw InputError.invalidData(path: path, problem: "\(input.features.count) input features for \(architecture.inputChannels) input channels")
         }
-        guard input.voxelSizeMM.isFinite, input.voxelSizeMM > 0, input.edgeFWHMMM.isFinite, input.edgeFWHMMM >= 0, input.activeStride >= 1 else {
+        guard input.voxelSizeMM.isFinite, input.voxelSizeMM > 0, input.edgeFWHMMM.isFinite, input.edgeFWHMMM >= 0, input.activeStride >= 1,
+            (input.slabSlices ?? 1) >= 1, (input.slabSlices ?? 1) <= 4096
+        else {
             throw InputError.invalidData(path: path, problem: "invalid input specification")
         }
         let network = Network(architecture: architecture, seed: 0)

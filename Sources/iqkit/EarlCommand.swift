@@ -2,12 +2,13 @@ import ArgumentParser
 import EARLClassifier
 import Foundation
 import IQCore
+import PETQuality
 import SparseCNN
 
 struct Earl: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "EARL compliance of patient PET scans: edge image + two sparse CNNs (clinical / EARL1 / EARL2).",
-        subcommands: [EarlCheck.self, EarlTrain.self, EarlProfile.self])
+        subcommands: [EarlCheck.self, EarlTrain.self, EarlEvaluate.self, EarlProfile.self])
 }
 
 extension EARLRequirement: ExpressibleByArgument {}
@@ -16,15 +17,19 @@ extension EARLRequirement: ExpressibleByArgument {}
 enum DefaultEARLModel {
     static let environmentVariable = "IQKIT_EARL_MODEL"
 
-    /// `$IQKIT_EARL_MODEL`, else `share/iqkit/earl-model.json` beside the
-    /// binary's folder, else `Resources/earl-model.json` in the working folder.
+    /// The shipped model's name inside iqkit's data folder (`Phantoms/`).
+    static let shippedModel = "models/earl-classifier.json"
+
+    /// `$IQKIT_EARL_MODEL`, else the model shipped in iqkit's data folder
+    /// (`Phantoms/models/earl-classifier.json`, found as the NEMA band files are).
     static func path() throws -> String {
         if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty { return env }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let candidates = [binary.appendingPathComponent("../share/iqkit/earl-model.json").standardized.path, "Resources/earl-model.json"]
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        throw InputError.invalidSetting(
-            name: "--model", problem: "no EARL model found (looked in $\(environmentVariable), \(candidates.joined(separator: ", "))); pass --model FILE")
+        let folder = try PhantomData.folder()
+        let path = folder + "/" + shippedModel
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw InputError.invalidSetting(name: "--model", problem: "no EARL model at \(path) or in $\(environmentVariable); pass --model FILE")
+        }
+        return path
     }
 }
 
@@ -122,6 +127,39 @@ struct EarlTrain: ParsableCommand {
         }
         let model = try EARLTraining.train(samples, configuration: configuration)
         try model.write(to: out)
+    }
+}
+
+struct EarlEvaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score a model on labelled scans it was not trained on: confusion matrices of both stages and the final label.",
+        discussion: "Same labels CSV as `earl train`. Exit 2 on bad input; the scores are reported, not judged.")
+
+    @Option(help: "Folder holding the scans.") var data: String
+    @Option(help: "Labels CSV (file,label[,group]).") var labels: String
+    @Option(help: "Model file (default: $IQKIT_EARL_MODEL or the shipped model).") var model: String?
+    @Option(help: "Write the scores and per-scan predictions as JSON here.") var json: String?
+    @Option(help: "Write the confusion matrices (Markdown) here.") var report: String?
+    @OptionGroup var read: ReadOptions
+
+    func run() throws {
+        for output in [json, report].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: [labels] + [model].compactMap { $0 }) }
+        let entries = try LabelsCSV.parse(path: labels)
+        let classifier = try EARLModel.read(from: try model ?? DefaultEARLModel.path())
+        var evaluation = EvaluationReport()
+        let progress = ProgressReporter("classifying", total: entries.count)
+        for e in entries {
+            let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
+            let result = try classifier.classify(try loadFinite(path, read.nifti), path: e.file)
+            evaluation.add(name: e.file, truth: e.label, result: result)
+            progress.advance(note: "\(e.file): \(result.label.rawValue) (truth \(e.label.rawValue))")
+        }
+        progress.finish()
+        let text = "\(entries.count) scans\n\n\(evaluation.markdown)"
+        print(text)
+        if let report { try AtomicOutput.write(text + "\n", to: report) }
+        if let json { try ResultJSON.write(evaluation, to: json) }
     }
 }
 

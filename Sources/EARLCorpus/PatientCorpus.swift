@@ -1,0 +1,249 @@
+import EARLClassifier
+import Foundation
+import IQCore
+import Simulation
+
+/// A labelled corpus of simulated patient PET scans for training and
+/// testing the EARL classifier.
+///
+/// Every scan is an `AnthropomorphicPhantom` (its own anatomy seed)
+/// reconstructed with a `ReconstructionSetting`; the setting's label comes
+/// from `SettingLabeller` (its digital IEC phantom against the EARL bands).
+/// Settings whose phantom meets both band sets, is too smooth for either
+/// (under-recovering), fails in mixed ways, or lies within `minimumMargin`
+/// band widths of the edge that decides its label, are not used; their
+/// counts are reported in the manifest so nothing is silently dropped.
+///
+/// The `train` and `test` splits draw from disjoint anatomy seeds and
+/// disjoint voxel-size sets, so a test scan's anatomy and scanner grid were
+/// never seen in training.
+public struct PatientCorpus {
+    public enum Split: String, Codable, Sendable, CaseIterable {
+        case train, test
+
+        /// Voxel sizes (x, y, z in mm) of the split's simulated scanners.
+        public var voxelSizes: [SIMD3<Double>] {
+            switch self {
+            case .train: return [SIMD3(2, 2, 2), SIMD3(2.73, 2.73, 2), SIMD3(3, 3, 3), SIMD3(4, 4, 4), SIMD3(3.27, 3.27, 3.27)]
+            case .test: return [SIMD3(2.34, 2.34, 2.34), SIMD3(3.65, 3.65, 2), SIMD3(4.07, 4.07, 4.07), SIMD3(2.8, 2.8, 3.0)]
+            }
+        }
+
+        /// First anatomy seed: the splits never share an anatomy.
+        public var anatomySeedBase: UInt64 { self == .train ? 1 : 1_000_001 }
+    }
+
+    public struct Options: Codable, Sendable, Equatable {
+        public var count: Int
+        public var seed: UInt64
+        public var split: Split
+        /// Bed positions of 160 mm (25 % overlap) centred on the chest.
+        public var bedPositions: Int
+        /// Transverse field of view in mm (matrix = FOV / voxel size).
+        public var fieldOfViewMM: Double
+        /// Scans drawn per labelled setting (each with its own anatomy and noise).
+        public var scansPerSetting: Int
+        /// Settings closer than this many band widths to their deciding band edge are not used.
+        public var minimumMargin: Double
+        /// Partial-volume sub-samples per axis when rendering anatomies.
+        public var supersampling: Int
+
+        public init(
+            count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
+            minimumMargin: Double = 0.1, supersampling: Int = 2
+        ) {
+            self.count = count
+            self.seed = seed
+            self.split = split
+            self.bedPositions = bedPositions
+            self.fieldOfViewMM = fieldOfViewMM
+            self.scansPerSetting = scansPerSetting
+            self.minimumMargin = minimumMargin
+            self.supersampling = supersampling
+        }
+
+        public func validate() throws {
+            guard (3...100_000).contains(count) else { throw InputError.invalidSetting(name: "--count", problem: "must be 3…100000 (at least one scan per label)") }
+            guard (1...10).contains(bedPositions) else { throw InputError.invalidSetting(name: "--bed-positions", problem: "must be 1…10") }
+            guard fieldOfViewMM.isFinite, (200...800).contains(fieldOfViewMM) else { throw InputError.invalidSetting(name: "--fov-mm", problem: "must be 200…800 mm") }
+            guard (1...20).contains(scansPerSetting) else { throw InputError.invalidSetting(name: "--scans-per-setting", problem: "must be 1…20") }
+            guard minimumMargin.isFinite, (0...0.5).contains(minimumMargin) else { throw InputError.invalidSetting(name: "--minimum-margin", problem: "must be 0…0.5") }
+            guard (1...6).contains(supersampling) else { throw InputError.invalidSetting(name: "--supersampling", problem: "must be 1…6") }
+        }
+    }
+
+    /// A setting with the label the bands gave it.
+    public struct LabelledSetting: Codable, Sendable {
+        public var id: Int
+        public var setting: ReconstructionSetting
+        public var phantom: SettingLabel
+        public init(id: Int, setting: ReconstructionSetting, phantom: SettingLabel) {
+            self.id = id
+            self.setting = setting
+            self.phantom = phantom
+        }
+    }
+
+    /// One scan of the corpus.
+    public struct Scan: Codable, Sendable {
+        public var file: String
+        public var label: EARLLabel
+        /// Cross-validation group: the anatomy.
+        public var group: String
+        public var anatomySeed: UInt64
+        public var noiseSeed: UInt64
+        public var settingID: Int
+    }
+
+    /// The corpus manifest (`corpus.json`).
+    public struct Manifest: Codable, Sendable {
+        public var kind = "earl-corpus"
+        public var options: Options
+        public var settings: [LabelledSetting]
+        public var scans: [Scan]
+        /// Candidate settings not used, by reason (category, "borderline", "quota full").
+        public var rejectedSettings: [String: Int]
+        public var labelCounts: [String: Int]
+    }
+
+    public let options: Options
+    public let labeller: SettingLabeller
+
+    public init(options: Options, labeller: SettingLabeller) throws {
+        try options.validate()
+        self.options = options
+        self.labeller = labeller
+    }
+
+    /// Scans wanted per label: as equal as the count allows.
+    public var quotas: [EARLLabel: Int] {
+        let labels = EARLLabel.allCases
+        var q: [EARLLabel: Int] = [:]
+        for (i, l) in labels.enumerated() { q[l] = options.count / labels.count + (i < options.count % labels.count ? 1 : 0) }
+        return q
+    }
+
+    /// Proposal distribution of candidate settings, cycling through families
+    /// aimed at each label; the bands decide the label actually given.
+    static func propose(_ family: EARLLabel, voxel: SIMD3<Double>, random r: inout SplitMix64) -> ReconstructionSetting {
+        func u(_ a: Double, _ b: Double) -> Double { a + (b - a) * r.nextUniform() }
+        let noise = u(0.05, 0.18)
+        switch family {
+        case .clinical:
+            let psf = r.nextUniform() < 0.7
+            return ReconstructionSetting(fwhmMM: psf ? u(2.5, 5.0) : u(2.5, 4.5), psfOvershoot: psf ? u(0.1, 0.6) : 0, noiseCOV: noise, voxelMM: voxel)
+        case .earl2:
+            let psf = r.nextUniform() < 0.6
+            return ReconstructionSetting(fwhmMM: u(4.5, 7.0), psfOvershoot: psf ? u(0.05, 0.45) : 0, noiseCOV: noise, voxelMM: voxel)
+        case .earl1:
+            return ReconstructionSetting(fwhmMM: u(6.3, 9.5), psfOvershoot: r.nextUniform() < 0.3 ? u(0, 0.15) : 0, noiseCOV: noise, voxelMM: voxel)
+        }
+    }
+
+    /// Settings needed to fill every label's quota.
+    public var settingsNeeded: Int { quotas.values.reduce(0) { $0 + ($1 + options.scansPerSetting - 1) / options.scansPerSetting } }
+
+    /// Draws and labels settings until every label has the settings its quota needs.
+    public func labelSettings(progress: ProgressReporter? = nil) throws -> (settings: [LabelledSetting], rejected: [String: Int]) {
+        var random = SplitMix64.stream(seed: options.seed, index: options.split == .train ? 0 : 1)
+        let perSetting = options.scansPerSetting
+        var needed: [EARLLabel: Int] = quotas.mapValues { ($0 + perSetting - 1) / perSetting }
+        var settings: [LabelledSetting] = []
+        var rejected: [String: Int] = [:]
+        var attempts = 0
+        let families = EARLLabel.allCases
+        let voxels = options.split.voxelSizes
+        while needed.values.contains(where: { $0 > 0 }) {
+            attempts += 1
+            guard attempts <= 40 * max(1, options.count) else {
+                throw InputError.invalidSetting(name: "corpus", problem: "could not find settings for every label after \(attempts - 1) candidates; lower --minimum-margin")
+            }
+            // Propose from the families still short of settings, in turn.
+            let open = families.filter { (needed[$0] ?? 0) > 0 }
+            let family = open[attempts % open.count]
+            let voxel = voxels[Int(random.next() % UInt64(voxels.count))]
+            let setting = Self.propose(family, voxel: voxel, random: &random)
+            let phantom = try labeller.label(setting, seed: random.next())
+            let note = "\(setting.summary): \(phantom.category.rawValue)"
+            guard let label = phantom.label else {
+                progress?.advance(by: 0, note: note)
+                rejected[phantom.category.rawValue, default: 0] += 1
+                continue
+            }
+            guard phantom.margin >= options.minimumMargin else {
+                progress?.advance(by: 0, note: note)
+                rejected["borderline (\(label.rawValue))", default: 0] += 1
+                continue
+            }
+            guard (needed[label] ?? 0) > 0 else {
+                progress?.advance(by: 0, note: note)
+                rejected["quota full (\(label.rawValue))", default: 0] += 1
+                continue
+            }
+            needed[label, default: 0] -= 1
+            progress?.advance(note: note)
+            settings.append(LabelledSetting(id: settings.count, setting: setting, phantom: phantom))
+        }
+        return (settings, rejected)
+    }
+
+    /// Which setting and anatomy each scan gets (no rendering).
+    public func plan(_ settings: [LabelledSetting]) -> [Scan] {
+        var remaining = quotas
+        var scans: [Scan] = []
+        var random = SplitMix64.stream(seed: options.seed, index: options.split == .train ? 2 : 3)
+        for s in settings {
+            guard let label = s.phantom.label else { continue }
+            for _ in 0..<options.scansPerSetting where (remaining[label] ?? 0) > 0 {
+                remaining[label, default: 0] -= 1
+                let anatomy = options.split.anatomySeedBase + UInt64(scans.count)
+                scans.append(
+                    Scan(
+                        file: String(format: "scan-%04d.nii.gz", scans.count), label: label, group: "anatomy-\(anatomy)", anatomySeed: anatomy,
+                        noiseSeed: random.next(), settingID: s.id))
+            }
+        }
+        return scans
+    }
+
+    /// The scan image: the anatomy rendered at the setting's voxel size and reconstructed with it (Bq/mL).
+    public func render(_ scan: Scan, setting: ReconstructionSetting) -> Volume {
+        var anatomyRandom = SplitMix64(seed: scan.anatomySeed ^ 0x5EED_A4A7)
+        let arms = anatomyRandom.nextUniform() < 0.5
+        let phantom = AnthropomorphicPhantom.random(seed: scan.anatomySeed, options: .init(arms: arms))
+        let voxel = setting.voxel
+        let matrix = Int((options.fieldOfViewMM / voxel.x).rounded())
+        let activity = phantom.render(
+            spacingMM: voxel, matrix: matrix, zRangeMM: phantom.bedPositionsZRangeMM(count: options.bedPositions), supersampling: options.supersampling)
+        let reference = phantom.region(named: "torso")?.activityBqML ?? 5000
+        var image = setting.model(seed: scan.noiseSeed).apply(to: activity, referenceBqML: reference)
+        image.descrip = String("iqkit simulated patient, \(setting.summary)".prefix(79))
+        return image
+    }
+
+    /// Labels settings, renders every scan into `folder` (with `extension`
+    /// ".nii" or ".nii.gz"), and writes `labels.csv` (the format of `iqkit
+    /// earl train`) and `corpus.json`.
+    public func write(to folder: String, fileExtension: String = ".nii.gz", progress: Bool? = nil) throws -> Manifest {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let labelling = ProgressReporter("labelling settings (IEC phantom vs EARL bands)", total: settingsNeeded, enabled: progress)
+        let (settings, rejected) = try labelSettings(progress: labelling)
+        labelling.finish()
+        var scans = plan(settings)
+        for i in scans.indices { scans[i].file = String(format: "scan-%04d", i) + fileExtension }
+        let rendering = ProgressReporter("rendering \(options.split.rawValue) scans", total: scans.count, enabled: progress)
+        for scan in scans {
+            let image = render(scan, setting: settings[scan.settingID].setting)
+            try NIfTIWriter.write(image, to: folder + "/" + scan.file)
+            rendering.advance(note: scan.file)
+        }
+        rendering.finish()
+        var counts: [String: Int] = [:]
+        for s in scans { counts[s.label.rawValue, default: 0] += 1 }
+        let manifest = Manifest(options: options, settings: settings, scans: scans, rejectedSettings: rejected, labelCounts: counts)
+        let csv = "file,label,group\n" + scans.map { "\($0.file),\($0.label.rawValue),\($0.group)" }.joined(separator: "\n") + "\n"
+        try AtomicOutput.write(csv, to: folder + "/labels.csv")
+        try ResultJSON.write(manifest, to: folder + "/corpus.json")
+        return manifest
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import EARLCorpus
+import Foundation
+import IQCore
+
+extension PatientCorpus.Split: ExpressibleByArgument {}
+
+struct SimulatePetPatients: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pet-patients",
+        abstract: "A labelled corpus of simulated patient PET scans for `earl train` and `earl evaluate`.",
+        discussion: """
+            Each reconstruction setting (resolution, PSF overshoot, noise, voxel size) is labelled by reconstructing the \
+            digital IEC body phantom with it and analysing it against EARL1 and EARL2: earl1 or earl2 when it meets exactly \
+            that band set, clinical when it recovers more than EARL2 allows. Settings meeting both, too smooth for either, or \
+            within --minimum-margin band widths of the deciding edge are not used (counted in corpus.json). The train and test \
+            splits use disjoint anatomies and disjoint voxel sizes. Writes the scans, labels.csv (file,label,group) and corpus.json.
+            """)
+
+    @Argument(help: "Output folder.") var output: String
+    @Option(help: "Number of scans (split as evenly as possible over clinical, earl1, earl2).") var count: Int = 30
+    @Option(help: "train or test: disjoint anatomies and voxel sizes.") var split: PatientCorpus.Split = .train
+    @Option(help: "Seed of the settings and noise.") var seed: UInt64 = 1
+    @Option(help: "Bed positions of 160 mm centred on the chest.") var bedPositions: Int = 2
+    @Option(help: "Transverse field of view in mm.") var fovMM: Double = 500
+    @Option(help: "Scans per labelled setting (different anatomies).") var scansPerSetting: Int = 2
+    @Option(help: "Leave out settings closer than this to the band edge deciding their label, in band widths.") var minimumMargin: Double = 0.1
+    @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
+
+    func run() throws {
+        let options = PatientCorpus.Options(
+            count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
+            minimumMargin: minimumMargin)
+        let corpus = try PatientCorpus(options: options, labeller: try .standard())
+        let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")
+        let counts = manifest.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let rejected = manifest.rejectedSettings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("\(manifest.scans.count) scans (\(counts)) from \(manifest.settings.count) settings in \(output)")
+        if !rejected.isEmpty { print("settings not used: \(rejected)") }
+    }
+}

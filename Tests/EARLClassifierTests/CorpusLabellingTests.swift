@@ -1,0 +1,159 @@
+import EARLClassifier
+import EARLCorpus
+import Foundation
+import IQCore
+import PETQuality
+import SparseCNN
+import Testing
+
+/// The labels of the training corpus come from the EARL bands, not from intent.
+@Suite struct SettingCategoryTests {
+    static let earl1 = try! PhantomData.standard("earl1")
+    static let earl2 = try! PhantomData.standard("earl2")
+    static let diameters = [37.0, 28, 22, 17, 13, 10]
+
+    /// RCs at fraction f of each band (0 = lower edge, 1 = upper edge).
+    static func at(_ standard: EARLStandard, _ f: Double) -> (rcMax: [Double], rcMean: [Double]) {
+        let bands = diameters.map { d in standard.spheres.first { abs($0.diameterMM - d) < 0.5 }! }
+        return (bands.map { $0.rcMax[0] + f * ($0.rcMax[1] - $0.rcMax[0]) }, bands.map { $0.rcMean[0] + f * ($0.rcMean[1] - $0.rcMean[0]) })
+    }
+
+    static func categorise(_ rc: (rcMax: [Double], rcMean: [Double]), e1: EARLStandard = earl1, e2: EARLStandard = earl2) -> SettingLabel {
+        SettingLabeller.categorise(rcMax: rc.rcMax, rcMean: rc.rcMean, diameters: diameters, earl1: e1, earl2: e2)
+    }
+
+    @Test func bandCentresAndOutside() {
+        // EARL1's band centres lie outside EARL2 for at least one sphere (EARL2's 37 mm RCmax band starts at 1.05 > 1.055? no: check the label).
+        let c1 = Self.categorise(Self.at(Self.earl1, 0.5))
+        #expect(c1.verdicts["EARL1"] == true)
+        #expect(c1.category == (c1.verdicts["EARL2"] == true ? .both : .earl1))
+        let c2 = Self.categorise(Self.at(Self.earl2, 0.5))
+        #expect(c2.verdicts["EARL2"] == true)
+        #expect(c2.category == (c2.verdicts["EARL1"] == true ? .both : .earl2))
+        // Every RC a quarter band width above EARL2: sharper than harmonized.
+        let sharp = Self.categorise(Self.at(Self.earl2, 1.25))
+        #expect(sharp.category == .overRecovering)
+        #expect(sharp.label == .clinical)
+        #expect(abs(sharp.margin - 0.25) < 1e-9)
+        // A quarter band width below EARL1: too smooth for either, not used.
+        let smooth = Self.categorise(Self.at(Self.earl1, -0.25))
+        #expect(smooth.category == .underRecovering)
+        #expect(smooth.label == nil)
+    }
+
+    @Test func marginIsDistanceToTheDecidingEdge() {
+        // EARL2 band centres: half a band width inside EARL2; the distance outside EARL1 may be smaller.
+        let c = Self.categorise(Self.at(Self.earl2, 0.5))
+        if c.category == .earl2 { #expect(c.margin <= 0.5 + 1e-9 && c.margin > 0) }
+        // Just inside EARL2's lower edge for every sphere: borderline margin 0.02 at most.
+        let edge = Self.categorise(Self.at(Self.earl2, 0.02))
+        #expect(edge.margin <= 0.02 + 1e-9)
+    }
+
+    @Test func overlappingBandsMeetBoth() {
+        // A band set identical to EARL1 under another name: every EARL1 phantom meets both.
+        var twin = Self.earl1
+        twin.name = "EARL2"
+        let c = Self.categorise(Self.at(Self.earl1, 0.5), e2: twin)
+        #expect(c.category == .both)
+        #expect(c.label == nil)
+    }
+
+    @Test func aboveEARL2ForSomeAndBelowEARL1ForOthersIsMixed() {
+        var rc = Self.at(Self.earl2, 1.5)
+        let low = Self.at(Self.earl1, -0.5)
+        rc.rcMax[5] = low.rcMax[5]
+        rc.rcMean[5] = low.rcMean[5]
+        #expect(Self.categorise(rc).category == .mixed)
+    }
+}
+
+/// The digital IEC phantom labels the demo's three protocols as the NEMA analysis does.
+@Suite struct SettingLabellerTests {
+    @Test(arguments: [
+        (4.0, 0.4, EARLLabel.clinical), (7.5, 0.0, EARLLabel.earl1), (5.8, 0.3, EARLLabel.earl2),
+    ])
+    func demoProtocols(fwhm: Double, overshoot: Double, expected: EARLLabel) throws {
+        let labeller = try SettingLabeller.standard()
+        let setting = ReconstructionSetting(fwhmMM: fwhm, psfOvershoot: overshoot, noiseCOV: 0.1, voxelMM: SIMD3(2.73, 2.73, 2))
+        let label = try labeller.label(setting, seed: 5)
+        #expect(label.label == expected, "\(setting.summary): \(label.category) RCmax \(label.rcMax)")
+        #expect(label.rcMax.count == 6)
+    }
+
+    /// Far too smooth for EARL1 is not given a label.
+    @Test func verySmoothIsUnderRecovering() throws {
+        let label = try SettingLabeller.standard().label(ReconstructionSetting(fwhmMM: 14, psfOvershoot: 0, noiseCOV: 0.05, voxelMM: SIMD3(repeating: 4)), seed: 1)
+        #expect(label.category == .underRecovering)
+        #expect(label.label == nil)
+    }
+}
+
+@Suite struct CorpusPlanTests {
+    /// Quotas split the count evenly; the train and test splits share no anatomy and no voxel size.
+    @Test func quotasAndDisjointSplits() throws {
+        let labeller = try SettingLabeller.standard()
+        let train = try PatientCorpus(options: .init(count: 10, split: .train), labeller: labeller)
+        #expect(train.quotas == [.clinical: 4, .earl1: 3, .earl2: 3])
+        #expect(Set(PatientCorpus.Split.train.voxelSizes.map { [$0.x, $0.y, $0.z] }).isDisjoint(with: Set(PatientCorpus.Split.test.voxelSizes.map { [$0.x, $0.y, $0.z] })))
+        let setting = ReconstructionSetting(fwhmMM: 7, psfOvershoot: 0, noiseCOV: 0.1, voxelMM: SIMD3(repeating: 4))
+        let labelled = EARLLabel.allCases.enumerated().map { i, l in
+            PatientCorpus.LabelledSetting(
+                id: i, setting: setting,
+                phantom: SettingLabel(category: .earl1, label: l, margin: 1, rcMax: [], rcMean: [], verdicts: [:]))
+        }
+        let a = train.plan(labelled)
+        let b = try PatientCorpus(options: .init(count: 10, split: .test), labeller: labeller).plan(labelled)
+        #expect(a.count == 6)  // 3 settings × 2 scans each
+        #expect(Set(a.map(\.anatomySeed)).isDisjoint(with: Set(b.map(\.anatomySeed))))
+        #expect(Set(a.map(\.group)).count == a.count)
+    }
+
+    @Test func refusesBadOptions() throws {
+        let labeller = try SettingLabeller.standard()
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 2), labeller: labeller) }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, bedPositions: 0), labeller: labeller) }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, minimumMargin: .nan), labeller: labeller) }
+    }
+}
+
+@Suite struct SlabTests {
+    static func tensor() -> SparseTensor {
+        var coordinates: [SIMD3<Int32>] = []
+        var features: [Float] = []
+        for z in Int32(3)..<Int32(30) { for y in Int32(0)..<4 { for x in Int32(0)..<5 {
+            coordinates.append(SIMD3(x, y, z))
+            features.append(contentsOf: [Float(x + 10 * y), Float(z)])
+        } } }
+        return SparseTensor(sites: ActiveSet(coordinates: coordinates), channels: 2, features: features)
+    }
+
+    /// Slabs partition the sites (with no minimum), re-base z, and carry each site's features.
+    @Test func partition() {
+        let t = Self.tensor()
+        let slabs = t.zSlabs(thickness: 8, minimumFraction: 0)
+        #expect(slabs.count == 4)  // 27 slices: 8 + 8 + 8 + 3
+        #expect(slabs.map(\.count).reduce(0, +) == t.count)
+        for (k, s) in slabs.enumerated() {
+            #expect(s.sites.coordinates.allSatisfy { $0.z >= 0 && $0.z < 8 })
+            for (i, c) in s.sites.coordinates.enumerated() {
+                #expect(s.features[2 * i] == Float(c.x + 10 * c.y))
+                #expect(s.features[2 * i + 1] == Float(Int(c.z) + 3 + 8 * k))
+            }
+        }
+        // The thin end slab (3 of 8 slices) is dropped at the default minimum fraction 0.3? 3/8 = 0.375 ≥ 0.3: kept; at 0.5 dropped.
+        #expect(t.zSlabs(thickness: 8).count == 4)
+        #expect(t.zSlabs(thickness: 8, minimumFraction: 0.5).count == 3)
+        #expect(t.zSlabs(thickness: 100).count == 1)
+    }
+
+    /// One slab predicts as the tensor itself; identical slabs average to the same probabilities.
+    @Test func predictionOverSlabs() {
+        let network = Network(architecture: .earlDefault(inputChannels: 2, classes: ["a", "b"]), seed: 4)
+        let slab = Self.tensor().zSlabs(thickness: 8)[0]
+        let single = network.predict(slab)
+        let twice = network.predict(slabs: [slab, slab])
+        for k in 0..<2 { #expect(abs(single[k] - twice[k]) < 1e-9) }
+        #expect(abs(network.predict(slabs: [slab]).reduce(0, +) - 1) < 1e-9)
+    }
+}
