@@ -33,6 +33,12 @@ public struct PreparedScan {
 ///    each clamped to ±`featureClamp` so a full bladder cannot dominate.
 public struct ScanPreprocessor: Sendable {
     public static let supportedFeatures: Set<String> = ["edge", "intensity"]
+    /// "body-median": image and edge divided by the body's median uptake.
+    /// "body-median-edge-mad": the image as above, the edge image divided by
+    /// its own robust spread in the body (1.4826 × median absolute deviation),
+    /// so the edge feature is in units of the scan's noise and the network
+    /// need not learn to divide by the noise level.
+    public static let normalisations: Set<String> = ["body-median", "body-median-edge-mad"]
     /// Bound on normalised feature values (body median = 1).
     public static let featureClamp: Float = 20
 
@@ -40,8 +46,9 @@ public struct ScanPreprocessor: Sendable {
 
     /// - Throws: `InputError.invalidSetting` for a specification this code cannot produce.
     public init(input: InputSpecification) throws {
-        guard input.normalisation == "body-median" else {
-            throw InputError.invalidSetting(name: "normalisation", problem: "unknown normalisation \"\(input.normalisation)\" (known: body-median)")
+        guard Self.normalisations.contains(input.normalisation) else {
+            throw InputError.invalidSetting(
+                name: "normalisation", problem: "unknown normalisation \"\(input.normalisation)\" (known: \(Self.normalisations.sorted().joined(separator: ", ")))")
         }
         for f in input.features where !Self.supportedFeatures.contains(f) {
             throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: edge, intensity)")
@@ -54,7 +61,7 @@ public struct ScanPreprocessor: Sendable {
 
     /// The default specification of iqkit's EARL models.
     public static let defaultInput = InputSpecification(
-        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1, slabSlices: 8)
+        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median-edge-mad", features: ["edge", "intensity"], activeStride: 1, slabSlices: 8)
 
     /// - Parameter path: named in errors.
     /// - Throws: `InputError.invalidData` when no body can be found.
@@ -73,6 +80,14 @@ public struct ScanPreprocessor: Sendable {
         guard median > 0, median.isFinite else { throw InputError.invalidData(path: path, problem: "the body's median uptake is \(median); expected a positive activity image") }
         let scale = Float(1 / median)
         let edge = EdgeImage.compute(resampled, fwhmMM: input.edgeFWHMMM)
+        var edgeScale = scale
+        if input.normalisation == "body-median-edge-mad" {
+            let insideEdge = zip(edge.voxels, mask).compactMap { $1 ? $0 : nil }
+            let centre = Statistics.median(insideEdge)
+            let mad = 1.4826 * Statistics.median(insideEdge.map { abs($0 - Float(centre)) })
+            guard mad > 0, mad.isFinite else { throw InputError.invalidData(path: path, problem: "the edge image is flat inside the body (MAD \(mad))") }
+            edgeScale = Float(1 / mad)
+        }
         let stride = input.activeStride
         let (nx, ny, nz) = (resampled.nx, resampled.ny, resampled.nz)
         var coordinates: [SIMD3<Int32>] = []
@@ -87,7 +102,7 @@ public struct ScanPreprocessor: Sendable {
                     guard mask[i] else { continue }
                     coordinates.append(SIMD3(Int32(x / stride), Int32(y / stride), Int32(z / stride)))
                     for f in input.features {
-                        let v = (f == "edge" ? edge.voxels[i] : resampled.voxels[i]) * scale
+                        let v = f == "edge" ? edge.voxels[i] * edgeScale : resampled.voxels[i] * scale
                         features.append(min(max(v, -clamp), clamp))
                     }
                 }

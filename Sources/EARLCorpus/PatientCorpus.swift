@@ -123,20 +123,24 @@ public struct PatientCorpus {
         return q
     }
 
-    /// Proposal distribution of candidate settings, cycling through families
-    /// aimed at each label; the bands decide the label actually given.
+    /// Proposal distribution of candidate settings: three families of
+    /// protocols as found in practice (clinical: PSF reconstructions with
+    /// little or no post-filter, or non-PSF ones with a light filter; EARL2-
+    /// and EARL1-style: moderate and strong post-filters). The bands, not the
+    /// family, decide each setting's label; settings between the families
+    /// are not proposed, so the classifier is not trained or tested on them.
     static func propose(_ family: EARLLabel, voxel: SIMD3<Double>, random r: inout SplitMix64) -> ReconstructionSetting {
         func u(_ a: Double, _ b: Double) -> Double { a + (b - a) * r.nextUniform() }
         let noise = u(0.05, 0.18)
         switch family {
         case .clinical:
             let psf = r.nextUniform() < 0.7
-            return ReconstructionSetting(fwhmMM: psf ? u(2.5, 5.0) : u(2.5, 4.5), psfOvershoot: psf ? u(0.1, 0.6) : 0, noiseCOV: noise, voxelMM: voxel)
+            return ReconstructionSetting(fwhmMM: psf ? u(2.5, 4.5) : u(2.5, 4.0), psfOvershoot: psf ? u(0.2, 0.6) : 0, noiseCOV: noise, voxelMM: voxel)
         case .earl2:
             let psf = r.nextUniform() < 0.6
-            return ReconstructionSetting(fwhmMM: u(4.5, 7.0), psfOvershoot: psf ? u(0.05, 0.45) : 0, noiseCOV: noise, voxelMM: voxel)
+            return ReconstructionSetting(fwhmMM: u(5.0, 6.5), psfOvershoot: psf ? u(0.05, 0.3) : 0, noiseCOV: noise, voxelMM: voxel)
         case .earl1:
-            return ReconstructionSetting(fwhmMM: u(6.3, 9.5), psfOvershoot: r.nextUniform() < 0.3 ? u(0, 0.15) : 0, noiseCOV: noise, voxelMM: voxel)
+            return ReconstructionSetting(fwhmMM: u(7.0, 9.0), psfOvershoot: r.nextUniform() < 0.3 ? u(0, 0.1) : 0, noiseCOV: noise, voxelMM: voxel)
         }
     }
 

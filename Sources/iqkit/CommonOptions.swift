@@ -32,3 +32,9 @@ struct StandardError: TextOutputStream {
 }
 
 import Foundation
+
+/// A progress or log line on stderr (not a warning).
+func note(_ message: String) {
+    var stderr = StandardError()
+    print("iqkit: \(message)", to: &stderr)
+}

@@ -99,17 +99,23 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Maximum epochs per stage.") var epochs: Int = 60
     @Option(help: "Seed of weights, shuffles and folds.") var seed: UInt64 = 1
     @Option(help: "Voxel size the scans are resampled to, in mm.") var voxelMM: Double = ScanPreprocessor.defaultInput.voxelSizeMM
+    @Option(help: "AdamW learning rate.") var learningRate: Double = TrainingConfiguration().learningRate
+    @Option(help: "Scans per mini-batch (slabs with slab input).") var batchSize: Int = TrainingConfiguration().batchSize
+    @Flag(help: "Print each epoch's losses to stderr.") var verbose = false
     @OptionGroup var read: ReadOptions
 
     func validate() throws {
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
         if epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
+        if !(learningRate.isFinite && learningRate > 0 && learningRate < 1) { throw ValidationError("--learning-rate must be in (0, 1)") }
+        if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
         if !(voxelMM.isFinite && voxelMM >= 1 && voxelMM <= 12) { throw ValidationError("--voxel-mm must be 1…12") }
     }
 
     func run() throws {
         try FileChecks.requireDistinct(output: out, inputs: [labels])
         let entries = try LabelsCSV.parse(path: labels)
+        let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
         input.voxelSizeMM = voxelMM
         var samples: [EARLSample] = []
@@ -117,15 +123,15 @@ struct EarlTrain: ParsableCommand {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
             let volume = try loadFinite(path, read.nifti)
             samples.append(try EARLTraining.sample(volume, name: e.file, group: e.group, label: e.label, input: input))
-            warn("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
+            log?("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
         }
-        let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(maxEpochs: epochs, seed: seed), seed: seed)
+        let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed), seed: seed)
         if folds >= 2 {
-            let cv = try EARLTraining.crossValidate(samples, folds: folds, configuration: configuration)
+            let cv = try EARLTraining.crossValidate(samples, folds: folds, configuration: configuration, log: log)
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
         }
-        let model = try EARLTraining.train(samples, configuration: configuration)
+        let model = try EARLTraining.train(samples, configuration: configuration, log: log)
         try model.write(to: out)
     }
 }
