@@ -54,7 +54,9 @@ let package = Package(
         // HTML / JSON / TSV / JUnit reports of analysis results; computes no metrics.
         .target(
             name: "Reporting",
-            dependencies: ["IQCore", "PETQuality", "EARLClassifier", "CZlib", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: [
+                "IQCore", "PETQuality", "EARLClassifier", "VesselPhantom", "CZlib", .product(name: "Mustache", package: "swift-mustache"),
+            ]
         ),
 
         // CT lung-vessel phantom analysis: vesselness, graph cut, per-radius
@@ -84,7 +86,7 @@ let package = Package(
             name: "PETQualityTests",
             dependencies: ["PETQuality", "Simulation", "IQCore", .product(name: "Numerics", package: "swift-numerics")]
         ),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "IQCore", "CZlib"], exclude: ["Golden"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "IQCore", "VesselPhantom", "CZlib"], exclude: ["Golden"]),
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "IQCore"]),
         .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "EARLCorpus", "SparseCNN", "IQCore", "Simulation", "PETQuality"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),

@@ -45,14 +45,20 @@ public struct LineChart: Sendable {
     public var height = 380.0
     /// Fixed y range; nil fits the data and bands.
     public var yRange: ClosedRange<Double>?
+    /// A logarithmic x axis (1-2-5 ticks); points with x ≤ 0 are left out.
+    public var logX: Bool
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], bands: [Band] = [], yRange: ClosedRange<Double>? = nil) {
+    public init(
+        title: String, xLabel: String, yLabel: String, series: [Series], bands: [Band] = [], yRange: ClosedRange<Double>? = nil,
+        logX: Bool = false
+    ) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.bands = bands
         self.yRange = yRange
+        self.logX = logX
     }
 
     /// Standard colours, distinguishable when printed in grey too.
@@ -62,6 +68,7 @@ public struct LineChart: Sendable {
         let left = 64.0, right = 150.0, top = 36.0, bottom = 52.0
         let plotW = width - left - right
         let plotH = height - top - bottom
+        let logX = self.logX
         var xs: [Double] = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x)
         var ys: [Double] = []
         for s in series {
@@ -72,13 +79,17 @@ public struct LineChart: Sendable {
             }
         }
         for b in bands { ys += b.lo + b.hi }
-        xs = xs.filter(\.isFinite)
+        xs = xs.filter { $0.isFinite && (!logX || $0 > 0) }
         ys = ys.filter(\.isFinite)
-        let xTicks = Self.niceTicks(xs.min() ?? 0, xs.max() ?? 1)
+        let xTicks = logX ? Self.logTicks(xs.min() ?? 1, xs.max() ?? 10) : Self.niceTicks(xs.min() ?? 0, xs.max() ?? 1)
         let yTicks = yRange.map { Self.niceTicks($0.lowerBound, $0.upperBound) } ?? Self.niceTicks(ys.min() ?? 0, ys.max() ?? 1)
         let x0 = xTicks.first ?? 0, x1 = xTicks.last ?? 1
         let y0 = yTicks.first ?? 0, y1 = yTicks.last ?? 1
-        func px(_ x: Double) -> Double { left + (x - x0) / max(x1 - x0, 1e-12) * plotW }
+        func px(_ x: Double) -> Double {
+            if logX { return left + log10(x / x0) / max(log10(x1 / x0), 1e-12) * plotW }
+            return left + (x - x0) / max(x1 - x0, 1e-12) * plotW
+        }
+        func visible(_ x: Double) -> Bool { x.isFinite && (!logX || x > 0) }
         func py(_ y: Double) -> Double { top + plotH - (y - y0) / max(y1 - y0, 1e-12) * plotH }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
@@ -95,7 +106,7 @@ public struct LineChart: Sendable {
             s += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
         }
         // Bands.
-        for b in bands where b.x.count >= 2 {
+        for b in bands where b.x.count >= 2 && b.x.allSatisfy(visible) {
             let upper = zip(b.x, b.hi).map { "\(f(px($0))),\(f(py($1)))" }
             let lower = zip(b.x, b.lo).reversed().map { "\(f(px($0))),\(f(py($1)))" }
             s += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(b.color)\" fill-opacity=\"0.18\" stroke=\"\(b.color)\" stroke-opacity=\"0.5\" stroke-width=\"0.8\"/>\n"
@@ -106,13 +117,13 @@ public struct LineChart: Sendable {
         s += "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(Escape.html(yLabel))</text>\n"
         // Series.
         for series in self.series {
-            let pts = series.points.filter { $0.x.isFinite && $0.y.isFinite }
+            let pts = series.points.filter { visible($0.x) && $0.y.isFinite }
             if pts.count >= 2 {
                 let path = pts.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
                 let dash = series.dashed ? " stroke-dasharray=\"5 4\"" : ""
                 s += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"2\"\(dash)/>\n"
             }
-            for (i, p) in series.points.enumerated() where p.x.isFinite && p.y.isFinite {
+            for (i, p) in series.points.enumerated() where visible(p.x) && p.y.isFinite {
                 if let e = series.errors?[i], e > 0, e.isFinite {
                     s += "<line x1=\"\(f(px(p.x)))\" x2=\"\(f(px(p.x)))\" y1=\"\(f(py(p.y - e)))\" y2=\"\(f(py(p.y + e)))\" stroke=\"\(series.color)\"/>\n"
                 }
@@ -155,6 +166,26 @@ public struct LineChart: Sendable {
             let t = Double(i) * step
             return Double(String(format: "%.10g", t)) ?? t
         }
+    }
+
+    /// Ticks of a logarithmic axis covering lo…hi (both > 0): 1, 2, 5 × 10^k,
+    /// or only the decades when the range spans more than three of them.
+    public static func logTicks(_ a: Double, _ b: Double) -> [Double] {
+        guard a.isFinite, b.isFinite, a > 0, b > 0 else { return [1, 10] }
+        let lo = min(a, b), hi = max(a, b)
+        let k0 = Int(floor(log10(lo))), k1 = Int(ceil(log10(hi)))
+        let mantissas: [Double] = k1 - k0 > 3 ? [1] : [1, 2, 5]
+        var candidates: [Double] = []
+        for k in (k0 - 1)...(k1 + 1) {
+            for m in mantissas {
+                let t = m * pow(10, Double(k))
+                candidates.append(Double(String(format: "%.10g", t)) ?? t)
+            }
+        }
+        let first = candidates.last { $0 <= lo * (1 + 1e-9) } ?? candidates[0]
+        let last = candidates.first { $0 >= hi * (1 - 1e-9) } ?? candidates[candidates.count - 1]
+        let ticks = candidates.filter { $0 >= first && $0 <= last }
+        return ticks.count >= 2 ? ticks : [first, first * 10]
     }
 
     static func label(_ v: Double) -> String {

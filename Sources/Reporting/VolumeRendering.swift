@@ -41,6 +41,28 @@ public enum VolumeRendering {
         return Plane(width: v.nx, height: v.nz, values: out)
     }
 
+    /// Maximum intensity projection along z (an axial MIP: x across, y down).
+    public static func axialMIP(_ v: Volume) -> Plane {
+        let plane = v.nx * v.ny
+        var out = [Float](repeating: -.infinity, count: plane)
+        for z in 0..<v.nz {
+            let start = z * plane
+            for i in 0..<plane where v.voxels[start + i] > out[i] { out[i] = v.voxels[start + i] }
+        }
+        return Plane(width: v.nx, height: v.ny, values: out)
+    }
+
+    /// Where a mask (voxels > 0.5) has any voxel along z: its shadow in the axial MIP.
+    public static func axialShadow(_ mask: Volume) -> [Bool] {
+        let plane = mask.nx * mask.ny
+        var out = [Bool](repeating: false, count: plane)
+        for z in 0..<mask.nz {
+            let start = z * plane
+            for i in 0..<plane where mask.voxels[start + i] > 0.5 { out[i] = true }
+        }
+        return out
+    }
+
     /// Grey-scale rendering with a window [lo, hi], scaled by `zoom`.
     public static func grey(_ p: Plane, window: ClosedRange<Float>, zoom: Int = 2) -> RGBImage {
         var img = RGBImage(width: p.width * zoom, height: p.height * zoom)

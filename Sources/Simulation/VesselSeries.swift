@@ -42,8 +42,13 @@ public struct VesselSeries: Sendable {
         return path
     }
 
+    /// The steps `write` reports: the learned denoiser's training (with DL)
+    /// and each dose × repetition.
+    public var progressSteps: Int { dosesMGy.count * repetitions + (recons.contains("DL") ? 1 : 0) }
+
     /// Writes everything under `folder`; returns the manifest's path.
-    /// - Parameter progress: called with a short status line.
+    /// - Parameter progress: called after each of the `progressSteps` steps
+    ///   with a note on what was done.
     public func write(to folder: String, progress: ((String) -> Void)? = nil) throws -> String {
         try AtomicOutput.makeFolder(folder)
         try AtomicOutput.makeFolder(folder + "/truth")
@@ -67,7 +72,6 @@ public struct VesselSeries: Sendable {
         // Learned filters: one per dose, fitted on a training phantom with another tree.
         var denoisers: [Double: LearnedLinearDenoiser] = [:]
         if recons.contains("DL") {
-            progress?("training the learned denoiser on a separate phantom")
             var trainPhantom = phantom
             trainPhantom.seed = seed &+ 7_777
             let (trainImage, _) = trainPhantom.render(nx: nx, ny: ny, nz: max(8, nz / 4), spacingMM: voxelMM)
@@ -76,10 +80,9 @@ public struct VesselSeries: Sendable {
                 let noisy = acquisition.fbp(trainImage, ctdiVolMGy: dose, seed: seed &+ 99_000 &+ UInt64(k))
                 denoisers[dose] = LearnedLinearDenoiser.train(inputs: [noisy], targets: [clean])
             }
+            progress?("trained the DL stand-in")
         }
         var lines = ["# iqkit simulate vessel-series: \(nx)×\(ny)×\(nz) voxels of \(voxelMM.x) mm", "acquisitions:"]
-        let total = dosesMGy.count * repetitions
-        var done = 0
         for (d, dose) in dosesMGy.enumerated() {
             for rep in 1...repetitions {
                 let fbp = acquisition.fbp(image, ctdiVolMGy: dose, seed: seed &* 31 &+ UInt64(d * 1000 + rep))
@@ -100,8 +103,7 @@ public struct VesselSeries: Sendable {
                         "    truthMask: truth/mask.nii.gz", "    truthRadius: truth/radius.nii.gz", "    truthCentreline: truth/centreline.nii.gz",
                     ]
                 }
-                done += 1
-                progress?("simulated \(done)/\(total) dose×repetition")
+                progress?(String(format: "%g mGy, repetition %d", dose, rep))
             }
         }
         let manifest = folder + "/manifest.yaml"

@@ -14,6 +14,10 @@ public struct AcquisitionResult: Codable, Sendable, Equatable {
     /// Graph nodes of the cut (the uncertain band), for diagnostics.
     public var bandVoxels: Int
     public var truth: TruthEvaluation?
+    /// The segmentation mask (0/1 NIfTI with the image's geometry) when the
+    /// analysis was asked to keep it, as a path relative to the working
+    /// folder of the run (like `manifest`).
+    public var maskPath: String?
 }
 
 /// Mean ± SD over repetitions of one bin.
@@ -40,6 +44,8 @@ public struct SummaryRow: Codable, Sendable, Equatable {
 /// What `iqkit phantom analyze` writes.
 public struct SeriesResult: Codable, Sendable {
     public var kind = "ct-vessel-phantom-series"
+    /// The manifest as the user named it; acquisition paths are relative to its folder.
+    public var manifest: String?
     public var provenance: Provenance
     public var settings: AnalysisSettings
     public var acquisitions: [AcquisitionResult]
@@ -48,9 +54,15 @@ public struct SeriesResult: Codable, Sendable {
 
 public enum SeriesAnalysis {
     /// Analyses one acquisition.
-    public static func analyze(_ acq: SeriesManifest.Acquisition, settings: AnalysisSettings) throws -> AcquisitionResult {
+    /// - Parameter maskFile: where to write the segmentation (0/1, the
+    ///   image's geometry), atomically; nil writes nothing. `maskPath` of the
+    ///   result is left for the caller to set.
+    public static func analyze(
+        _ acq: SeriesManifest.Acquisition, settings: AnalysisSettings, writingMaskTo maskFile: String? = nil
+    ) throws -> AcquisitionResult {
         let volume = try NIfTIReader.read(acq.resolvedPath).volume
         let seg = settings.segmenter.segment(volume)
+        if let maskFile { try NIfTIWriter.write(volume.with(voxels: seg.mask.map { $0 ? 1 : 0 }, unit: .some(nil)), to: maskFile) }
         let m = VesselMetrics.measure(volume, mask: seg.mask, settings: settings)
         var truth: TruthEvaluation?
         if let tm = acq.truthMask, let tr = acq.truthRadius {
@@ -68,27 +80,66 @@ public enum SeriesAnalysis {
             repetition: acq.repetition, volumeML: m.volumeML, bins: m.bins, bandVoxels: seg.bandVoxels, truth: truth)
     }
 
-    /// Analyses every acquisition (two at a time on two cores; each
-    /// analysis is itself serial per acquisition, so results do not depend
-    /// on the order) and aggregates the repetitions.
+    /// How `run` works; neither option changes the numbers.
+    public struct RunOptions: Sendable {
+        /// Folder for each acquisition's segmentation mask; nil keeps none.
+        /// The masks appear only when every acquisition was analysed.
+        public var masksFolder: String?
+        /// One acquisition at a time instead of one per core.
+        public var serial = false
+        public init(masksFolder: String? = nil, serial: Bool = false) {
+            self.masksFolder = masksFolder
+            self.serial = serial
+        }
+    }
+
+    /// Analyses every acquisition (one per core unless `options.serial`;
+    /// each analysis is deterministic and independent of the others, so the
+    /// results do not depend on the order) and aggregates the repetitions.
+    /// After a failure no further acquisition is started; the error of the
+    /// first failed acquisition (in manifest order) is thrown, and no mask is
+    /// left behind.
     /// - Parameter progress: called after each acquisition with (done, total).
-    public static func run(_ manifest: SeriesManifest, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SeriesResult {
+    public static func run(
+        _ manifest: SeriesManifest, options: RunOptions = RunOptions(), progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> SeriesResult {
         let n = manifest.acquisitions.count
         let box = ResultBox(count: n)
         let settings = manifest.settings
         let acquisitions = manifest.acquisitions
-        parallelFor(n) { k in
-            let r: Result<AcquisitionResult, Error> = Result { try analyze(acquisitions[k], settings: settings) }
+        let masks = try options.masksFolder.map { try MaskStaging(folder: $0, manifest: manifest) }
+        let body: @Sendable (Int) -> Void = { k in
+            if box.failed { return }
+            let r: Result<AcquisitionResult, Error> = Result {
+                try analyze(acquisitions[k], settings: settings, writingMaskTo: masks?.stagedPath(k))
+            }
             let done = box.set(k, r)
             progress?(done, n)
         }
+        if options.serial {
+            for k in 0..<n { body(k) }
+        } else {
+            parallelFor(n, body)
+        }
         var results: [AcquisitionResult] = []
-        for r in box.results() {
-            switch r {
-            case .success(let a): results.append(a)
-            case .failure(let e): throw e
-            case nil: throw InputError.invalidData(path: manifest.path, problem: "an acquisition was not analysed")
+        do {
+            let slots = box.results()
+            for slot in slots {
+                if case .failure(let e)? = slot { throw e }
             }
+            for slot in slots {
+                guard case .success(let a)? = slot else {
+                    throw InputError.invalidData(path: manifest.path, problem: "an acquisition was not analysed")
+                }
+                results.append(a)
+            }
+            if let masks {
+                try masks.commit()
+                for k in results.indices { results[k].maskPath = masks.finalPath(k) }
+            }
+        } catch {
+            masks?.discard()
+            throw error
         }
         var settingsText: [String: String] = [:]
         if let data = try? ResultJSON.encoder().encode(settings) { settingsText["analysis"] = String(decoding: data, as: UTF8.self) }
@@ -96,7 +147,9 @@ public enum SeriesAnalysis {
             inputs: [Provenance.Input(path: manifest.path, sha256: (try? SHA256.hex(ofFile: manifest.path)) ?? "")]
                 + results.map { Provenance.Input(path: $0.path, sha256: $0.sha256) },
             settings: settingsText)
-        return SeriesResult(provenance: provenance, settings: settings, acquisitions: results, summary: summarize(results, settings: settings))
+        return SeriesResult(
+            manifest: manifest.path, provenance: provenance, settings: settings, acquisitions: results,
+            summary: summarize(results, settings: settings))
     }
 
     /// Mean ± SD over repetitions per recon × dose, recons in order of first
@@ -162,14 +215,22 @@ public enum SeriesAnalysis {
 private final class ResultBox: @unchecked Sendable {
     private var slots: [Result<AcquisitionResult, Error>?]
     private var done = 0
+    private var anyFailed = false
     private let lock = NSLock()
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ k: Int, _ r: Result<AcquisitionResult, Error>) -> Int {
         lock.lock()
         defer { lock.unlock() }
         slots[k] = r
+        if case .failure = r { anyFailed = true }
         done += 1
         return done
+    }
+    /// Whether some acquisition has failed (later ones need not start).
+    var failed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return anyFailed
     }
     func results() -> [Result<AcquisitionResult, Error>?] {
         lock.lock()

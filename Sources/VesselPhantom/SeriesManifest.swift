@@ -122,8 +122,10 @@ public struct SeriesManifest: Sendable, Equatable {
             }
             let dose = try number("ctdiVolMGy")
             if dose <= 0 { throw fail("\(at).ctdiVolMGy must be > 0 mGy, got \(dose)") }
-            guard case .scalar(let repNode)? = m["repetition"] else { throw fail("\(at): missing `repetition` (an integer)") }
-            guard let repetition = Int(repNode.string), repetition >= 0 else { throw fail("\(at).repetition must be an integer ≥ 0") }
+            guard let repAny = m["repetition"] else { throw fail("\(at): missing `repetition` (an integer)") }
+            guard case .scalar(let repNode) = repAny, let repetition = Int(repNode.string), repetition >= 0 else {
+                throw fail("\(at).repetition must be an integer ≥ 0")
+            }
             let resolved = try resolve(rel, field: "\(at).path", folder: folder, path: path)
             let key = "\(recon)|\(dose)|\(repetition)"
             if let first = seen[key] {

@@ -18,15 +18,22 @@ struct PhantomAnalyze: ParsableCommand {
     @Argument(help: "Series manifest (YAML).") var manifest: String
     @Option(help: "Write the full result as JSON here.") var json: String?
     @Option(help: "Radius (mm) of the bin shown in the printed tables.") var tableRadiusMM: Double = 3.0
+    @Option(help: ArgumentHelp("Also write each acquisition's segmentation (0/1 NIfTI) into this folder and record it as maskPath in the JSON (for the report's overlay).", valueName: "dir"))
+    var masks: String?
+    @Flag(help: "Analyse one acquisition at a time (same results, less memory).") var serial = false
 
     func run() throws {
         let m = try SeriesManifest.read(manifest)
-        if let json { try FileChecks.requireDistinct(output: json, inputs: [manifest] + m.acquisitions.map(\.resolvedPath)) }
-        let terminal = isatty(STDERR_FILENO) == 1
-        let result = try SeriesAnalysis.run(m) { done, total in
-            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[Kanalysed \(done)/\(total)".utf8)) }
+        if let json {
+            try FileChecks.requireDistinct(output: json, inputs: [manifest] + m.acquisitions.map(\.resolvedPath))
+            try AtomicOutput.requireParentFolder(json)
         }
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        let progress = ProgressReporter("analysed", total: m.acquisitions.count)
+        let result: SeriesResult
+        do {
+            defer { progress.finish() }
+            result = try SeriesAnalysis.run(m, options: .init(masksFolder: masks, serial: serial)) { _, _ in progress.advance() }
+        }
         if let json { try ResultJSON.write(result, to: json) }
         print(SeriesAnalysis.tables(result.summary, radiusMM: tableRadiusMM), terminator: "")
     }

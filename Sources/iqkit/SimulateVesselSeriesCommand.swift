@@ -49,11 +49,12 @@ struct SimulateVesselSeries: ParsableCommand {
             print(try series.writeNoisyPhantom(to: outdir, noiseSDHU: sd))
             return
         }
-        let terminal = isatty(STDERR_FILENO) == 1
-        let manifest = try series.write(to: outdir) { line in
-            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8)) }
+        let progress = ProgressReporter("simulated", total: series.progressSteps)
+        let manifest: String
+        do {
+            defer { progress.finish() }
+            manifest = try series.write(to: outdir) { note in progress.advance(note: note) }
         }
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
         print(manifest)
     }
 }

@@ -5,19 +5,8 @@ import Reporting
 import Testing
 
 @Suite struct ReportRenderingTests {
-    /// Compares with a golden file; UPDATE_GOLDEN=1 rewrites it (then review the diff).
     func expectGolden(_ text: String, _ name: String) throws {
-        let path = ReportFixtures.goldenFolder + "/" + name
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        }
-        let golden = try String(contentsOfFile: path, encoding: .utf8)
-        if text != golden {
-            let a = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let b = golden.split(separator: "\n", omittingEmptySubsequences: false)
-            let first = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
-            Issue.record("\(name) differs from golden at line \((first?.offset ?? min(a.count, b.count)) + 1): got «\(first.map { String($0.element.0) } ?? "")» expected «\(first.map { String($0.element.1) } ?? "")»")
-        }
+        try ReportFixtures.expectGolden(text, name)
     }
 
     @Test func htmlMatchesGolden() throws {

@@ -44,6 +44,12 @@ import VesselPhantom
         ("top level", "- 1\n- 2", "top level must be a mapping"),
         ("unknown setting", good + "\nsettings:\n  speed: 3", "unknown field `speed`"),
         ("bad yaml", "acquisitions: [", "not valid YAML"),
+        ("unknown top-level field", good + "\nversion: 2", "unknown top-level field `version`"),
+        ("recon not a string", good.replacingOccurrences(of: "recon: FBP", with: "recon: [FBP]"), "recon must be a non-empty string"),
+        ("repetition a list", good.replacingOccurrences(of: "repetition: 1", with: "repetition: [1]"), "repetition must be an integer"),
+        ("missing repetition", good.replacingOccurrences(of: "repetition: 1", with: ""), "missing `repetition`"),
+        ("field twice", good + "\n    recon: DL", "recon"),
+        ("empty list", "acquisitions: []", "`acquisitions` is empty"),
     ])
     func rejects(_ c: (String, String, String)) throws {
         let path = try Self.folder(c.1)
@@ -63,7 +69,17 @@ import VesselPhantom
         for k in 1...9 { yaml += "a\(k): &a\(k) [" + Array(repeating: "*a\(k - 1)", count: 10).joined(separator: ", ") + "]\n" }
         yaml += "acquisitions: *a9\n"
         let path = try Self.folder(yaml)
-        #expect(throws: InputError.self) { _ = try SeriesManifest.read(path) }
+        #expect(throws: InputError.invalidData(path: path, problem: "more than 100000 YAML nodes (alias expansion?)")) { _ = try SeriesManifest.read(path) }
+    }
+
+    /// A symbolic link inside the folder that points out of it is traversal too.
+    @Test func refusesSymlinkOutOfTheFolder() throws {
+        let path = try Self.folder(Self.good.replacingOccurrences(of: "img/a.nii.gz", with: "img/link.nii"))
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createSymbolicLink(atPath: dir + "/img/link.nii", withDestinationPath: "/etc/passwd")
+        #expect(throws: InputError.invalidData(path: path, problem: "acquisitions[0].path: `img/link.nii` points outside the manifest's folder")) {
+            _ = try SeriesManifest.read(path)
+        }
     }
 
     @Test func refusesNonUTF8() throws {

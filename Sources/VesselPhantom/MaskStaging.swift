@@ -1,0 +1,67 @@
+import Foundation
+import IQCore
+
+/// The segmentation masks of a series run: written into a hidden staging
+/// folder inside the masks folder while the acquisitions are analysed, and
+/// renamed into place only when all of them succeeded, so that a failed run
+/// leaves no masks (and no folder it created) behind.
+struct MaskStaging: Sendable {
+    /// The folder as the user named it, without trailing slashes.
+    let folder: String
+    let staging: String
+    let names: [String]
+    let createdFolder: Bool
+
+    init(folder given: String, manifest: SeriesManifest) throws {
+        var folder = given
+        while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
+        self.folder = folder
+        names = manifest.acquisitions.enumerated().map { k, acq in SeriesAnalysis.maskFileName(index: k, path: acq.path) }
+        let inputs = [manifest.path] + Set(manifest.acquisitions.flatMap { [$0.resolvedPath, $0.truthMask, $0.truthRadius, $0.truthCentreline].compactMap { $0 } }).sorted()
+        for name in names { try FileChecks.requireDistinct(output: folder + "/" + name, inputs: inputs) }
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue { throw InputError.cannotWrite(path: folder, problem: "not a folder") }
+        try AtomicOutput.makeFolder(folder)
+        createdFolder = !exists
+        staging = folder + "/.iqkit-masks-\(getpid())-\(UUID().uuidString)"
+        do {
+            try AtomicOutput.makeFolder(staging)
+        } catch {
+            if createdFolder { try? FileManager.default.removeItem(atPath: folder) }
+            throw error
+        }
+    }
+
+    func stagedPath(_ k: Int) -> String { staging + "/" + names[k] }
+    func finalPath(_ k: Int) -> String { folder + "/" + names[k] }
+
+    /// Moves every mask into the folder (each rename is atomic) and removes the staging folder.
+    func commit() throws {
+        for k in names.indices { try AtomicOutput.commit(stagedPath(k), to: finalPath(k)) }
+        try? FileManager.default.removeItem(atPath: staging)
+    }
+
+    /// Removes the staged masks, and the folder when this run created it and it is empty.
+    func discard() {
+        try? FileManager.default.removeItem(atPath: staging)
+        if createdFolder, (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+}
+
+extension SeriesAnalysis {
+    /// `003-FBP-ctdi4.0_rep1-mask.nii.gz` for the third acquisition, at
+    /// `FBP/ctdi4.0_rep1.nii.gz`: unique (the index), recognisable (the
+    /// path) and flat (the manifest's folders are not recreated).
+    public static func maskFileName(index: Int, path: String) -> String {
+        var stem = path
+        for ext in [".nii.gz", ".nii", ".hdr.gz", ".hdr"] where stem.lowercased().hasSuffix(ext) {
+            stem = String(stem.dropLast(ext.count))
+            break
+        }
+        let cleaned = String(stem.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") ? $0 : "-" }.suffix(60))
+        return String(format: "%03d-", index + 1) + (cleaned.isEmpty ? "acquisition" : cleaned) + "-mask.nii.gz"
+    }
+}
