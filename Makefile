@@ -9,7 +9,7 @@ PREFIX       ?= /usr/local
 BIN          := .build/$(CONFIG)/iqkit
 DEMO_DIR     := Reports/demo
 
-.PHONY: all deps build demo report-screenshot test test-sanitize fuzz bench install clean
+.PHONY: all deps build demo model report-screenshot test test-sanitize fuzz bench install clean
 
 all: build
 
@@ -29,6 +29,11 @@ build: deps
 
 demo: build
 	@scripts/demo.sh $(BIN) $(DEMO_DIR)
+
+# The shipped EARL classifier: simulated corpora, 5-fold CV, training,
+# test-set scores (scripts/train-model.sh; FOLDS=0 skips the CV).
+model: build
+	scripts/train-model.sh $(BIN)
 
 # Headless Chromium renders the demo report to PNG and PDF in Reports/screenshots.
 report-screenshot: demo

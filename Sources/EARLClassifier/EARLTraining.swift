@@ -155,21 +155,25 @@ public enum EARLTraining {
         let network = Network(architecture: architecture, seed: seed)
         var config = configuration.training
         config.seed = seed
-        var random = SplitMix64.stream(seed: seed, index: 7)
-        func samples(_ indices: [Int], perScan: Int?) -> [LabelledTensor] {
-            indices.flatMap { i -> [LabelledTensor] in
+        // Slab input: each epoch draws `slabsPerScan` slabs of every training
+        // scan afresh (seeded by epoch), randomly mirrored left-right; the
+        // validation set is a fixed draw of up to 3 slabs per held-out scan.
+        func slabs(_ indices: [Int], perScan: Int, stream: Int, mirror: Bool) -> [LabelledTensor] {
+            var random = SplitMix64.stream(seed: seed, index: stream)
+            return indices.flatMap { i -> [LabelledTensor] in
                 guard let thickness = configuration.input.slabSlices else { return [LabelledTensor(tensor: tensors[i], label: labels[i])] }
-                var slabs = tensors[i].zSlabs(thickness: thickness)
-                if let perScan, slabs.count > perScan {
-                    random.shuffle(&slabs)
-                    slabs.removeLast(slabs.count - perScan)
+                var all = tensors[i].zSlabs(thickness: thickness)
+                random.shuffle(&all)
+                return all.prefix(perScan).map { slab in
+                    LabelledTensor(tensor: mirror && random.nextUniform() < 0.5 ? slab.mirroredX() : slab, label: labels[i])
                 }
-                return slabs.map { LabelledTensor(tensor: $0, label: labels[i]) }
             }
         }
+        let validation = slabs(split.validation, perScan: 3, stream: 1_000_000, mirror: false)
+        let perScan = max(1, configuration.slabsPerScan)
         let history = Trainer.train(
-            network, training: samples(split.training, perScan: max(1, configuration.slabsPerScan)),
-            validation: samples(split.validation, perScan: nil), configuration: config,
+            network, epochSamples: { epoch in slabs(split.training, perScan: perScan, stream: epoch, mirror: true) },
+            validation: validation, configuration: config,
             progress: log.map { l in { epoch, e in
                 l("epoch \(epoch + 1): loss \(e.trainingLoss)" + (e.validationLoss.map { " validation loss \($0) accuracy \(e.validationAccuracy ?? .nan)" } ?? ""))
             } })

@@ -32,6 +32,17 @@ extension SparseTensor {
     }
 }
 
+extension SparseTensor {
+    /// The tensor mirrored left-right (x → xMax − x + xMin), same features:
+    /// an augmentation, since left and right are alike for the question asked.
+    public func mirroredX() -> SparseTensor {
+        let coordinates = sites.coordinates
+        guard let lo = coordinates.map(\.x).min(), let hi = coordinates.map(\.x).max() else { return self }
+        let flipped = coordinates.map { SIMD3(hi + lo - $0.x, $0.y, $0.z) }
+        return SparseTensor(sites: ActiveSet(coordinates: flipped), channels: channels, features: features)
+    }
+}
+
 extension Network {
     /// Class probabilities of a scan seen as slabs: the geometric mean of the
     /// slabs' probabilities, renormalised (mean log-probability, then softmax).

@@ -93,6 +93,15 @@ public struct PatientCorpus {
         public var anatomySeed: UInt64
         public var noiseSeed: UInt64
         public var settingID: Int
+
+        public init(file: String, label: EARLLabel, group: String, anatomySeed: UInt64, noiseSeed: UInt64, settingID: Int) {
+            self.file = file
+            self.label = label
+            self.group = group
+            self.anatomySeed = anatomySeed
+            self.noiseSeed = noiseSeed
+            self.settingID = settingID
+        }
     }
 
     /// The corpus manifest (`corpus.json`).

@@ -62,14 +62,27 @@ public enum Trainer {
         _ network: Network, training: [LabelledTensor], validation: [LabelledTensor], configuration: TrainingConfiguration,
         progress: ((Int, TrainingHistory.Epoch) -> Void)? = nil
     ) -> TrainingHistory {
+        train(network, epochSamples: { _ in training }, validation: validation, configuration: configuration, progress: progress)
+    }
+
+    /// As `train(_:training:…)`, with each epoch's training samples given by
+    /// `epochSamples(epoch)` (for augmentation: a new draw of crops per
+    /// epoch; samples not kept by the caller are freed after their epoch).
+    /// Class weights come from the first epoch's samples.
+    public static func train(
+        _ network: Network, epochSamples: (Int) -> [LabelledTensor], validation: [LabelledTensor], configuration: TrainingConfiguration,
+        progress: ((Int, TrainingHistory.Epoch) -> Void)? = nil
+    ) -> TrainingHistory {
         var random = SplitMix64(seed: configuration.seed)
         var optimiser = AdamW(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+        var training = epochSamples(0)
         let weights = classWeights(training.map(\.label), classes: network.architecture.classes.count, balance: configuration.balanceClasses)
         var history = TrainingHistory()
         var best = (loss: Double.infinity, weights: network.snapshot())
-        var order = Array(training.indices)
         let batch = max(1, configuration.batchSize)
         for epoch in 0..<max(1, configuration.maxEpochs) {
+            if epoch > 0 { training = epochSamples(epoch) }
+            var order = Array(training.indices)
             random.shuffle(&order)
             var total = 0.0
             var start = 0

@@ -147,6 +147,16 @@ import Testing
         #expect(t.zSlabs(thickness: 100).count == 1)
     }
 
+    /// Mirroring keeps the x range and the features, and twice is the identity.
+    @Test func mirror() {
+        let t = Self.tensor()
+        let m = t.mirroredX()
+        #expect(m.features == t.features)
+        #expect(Set(m.sites.coordinates.map(\.x)) == Set(t.sites.coordinates.map(\.x)))
+        #expect(m.sites.coordinates[0].x == 4 && t.sites.coordinates[0].x == 0)
+        #expect(m.mirroredX().sites.coordinates == t.sites.coordinates)
+    }
+
     /// One slab predicts as the tensor itself; identical slabs average to the same probabilities.
     @Test func predictionOverSlabs() {
         let network = Network(architecture: .earlDefault(inputChannels: 2, classes: ["a", "b"]), seed: 4)
