@@ -15,7 +15,7 @@ set -euo pipefail
 bin="$1"
 work="${2:-.build-model}"
 folds="${FOLDS:-5}"
-epochs="${EPOCHS:-30}"
+epochs="${EPOCHS:-60}"
 train_options=(--epochs "$epochs" --learning-rate 1e-3 --seed 1)
 mkdir -p "$work"
 t0=$(date +%s)

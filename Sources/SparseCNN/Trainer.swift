@@ -23,11 +23,16 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Weight each class by n / (classes · n_class) so an unbalanced set
     /// does not teach the majority class.
     public var balanceClasses: Bool
+    /// When set, each update's gradient (the batch mean) is rescaled so its
+    /// global L2 norm is at most this value: one outlying batch cannot throw
+    /// the weights far (nil: no clipping).
+    public var maxGradientNorm: Double?
 
     public init(
         maxEpochs: Int = 60, batchSize: Int = 8, learningRate: Double = 3e-3, weightDecay: Double = 1e-4,
-        patience: Int = 10, seed: UInt64 = 1, balanceClasses: Bool = true
+        patience: Int = 10, seed: UInt64 = 1, balanceClasses: Bool = true, maxGradientNorm: Double? = nil
     ) {
+        self.maxGradientNorm = maxGradientNorm
         self.maxEpochs = maxEpochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -96,7 +101,12 @@ public enum Trainer {
                     total += loss
                     network.backward(g)
                 }
-                optimiser.update(network.parameters, gradientScale: 1 / Double(end - start))
+                var scale = 1 / Double(end - start)
+                if let limit = configuration.maxGradientNorm {
+                    let norm = network.parameters.reduce(0.0) { acc, p in acc + p.gradient.reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot() * scale
+                    if norm > limit { scale *= limit / norm }
+                }
+                optimiser.update(network.parameters, gradientScale: scale)
                 start = end
             }
             var record = TrainingHistory.Epoch(trainingLoss: total / Double(max(1, order.count)))

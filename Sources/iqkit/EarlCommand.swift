@@ -101,6 +101,7 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Voxel size the scans are resampled to, in mm.") var voxelMM: Double = ScanPreprocessor.defaultInput.voxelSizeMM
     @Option(help: "AdamW learning rate.") var learningRate: Double = TrainingConfiguration().learningRate
     @Option(help: "Scans per mini-batch (slabs with slab input).") var batchSize: Int = TrainingConfiguration().batchSize
+    @Option(help: "Clip each update's gradient to this global L2 norm (0: no clipping).") var maxGradientNorm: Double = 1
     @Flag(help: "Print each epoch's losses to stderr.") var verbose = false
     @OptionGroup var read: ReadOptions
 
@@ -109,6 +110,7 @@ struct EarlTrain: ParsableCommand {
         if epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
         if !(learningRate.isFinite && learningRate > 0 && learningRate < 1) { throw ValidationError("--learning-rate must be in (0, 1)") }
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
+        if !(maxGradientNorm.isFinite && maxGradientNorm >= 0) { throw ValidationError("--max-gradient-norm must be ≥ 0") }
         if !(voxelMM.isFinite && voxelMM >= 1 && voxelMM <= 12) { throw ValidationError("--voxel-mm must be 1…12") }
     }
 
@@ -125,7 +127,8 @@ struct EarlTrain: ParsableCommand {
             samples.append(try EARLTraining.sample(volume, name: e.file, group: e.group, label: e.label, input: input))
             log?("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
         }
-        let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed), seed: seed)
+        let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
+                maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed, maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil), seed: seed)
         if folds >= 2 {
             let cv = try EARLTraining.crossValidate(samples, folds: folds, configuration: configuration, log: log)
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
