@@ -48,7 +48,11 @@ struct PhantomSegment: ParsableCommand {
         let segmenter = VesselSegmenter()
         let start = Date()
         let roi = segmenter.regionOfInterest(volume)
-        let v = segmenter.vesselness.apply(volume, roi: roi).value
+        // The written vesselness map is exact everywhere; the segmentation
+        // alone only needs it exact where it can change the mask.
+        let v = vesselness == nil
+            ? segmenter.vesselnessForSegmentation(volume, roi: roi)
+            : segmenter.vesselness.apply(volume, roi: roi).value
         let afterVesselness = Date()
         let seg = segmenter.segment(volume, vesselness: v, roi: roi)
         let end = Date()
