@@ -3,7 +3,7 @@ public enum Hessian {
     /// The six distinct second derivatives (per mm²) at voxel (x, y, z) of an
     /// already smoothed image, by central differences; the border voxel is
     /// replicated (the smoothing reflected there already).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func secondDerivatives(
         _ p: UnsafePointer<Float>, nx: Int, ny: Int, nz: Int, x: Int, y: Int, z: Int, inverseSpacingMM h: SIMD3<Double>
     ) -> (xx: Double, yy: Double, zz: Double, xy: Double, xz: Double, yz: Double) {
@@ -26,7 +26,7 @@ public enum Hessian {
     ///
     /// Closed form of Smith, "Eigenvalues of a symmetric 3×3 matrix",
     /// Commun. ACM 4(4), 1961 (trigonometric solution of the characteristic cubic).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func eigenvalues(xx: Double, yy: Double, zz: Double, xy: Double, xz: Double, yz: Double) -> SIMD3<Double> {
         let p1 = xy * xy + xz * xz + yz * yz
         var e0: Double, e1: Double, e2: Double

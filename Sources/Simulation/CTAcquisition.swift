@@ -21,6 +21,12 @@ public struct CTAcquisition: Sendable, Codable {
     public var electronicNoise = 5.0
     /// Number of views over 180°; nil = ⌈π/2 · n⌉ for an n-pixel slice.
     public var views: Int?
+    /// Ramp filter path (not serialised: both give the same image to Float32 round-off).
+    public var rampMethod: RampMethod = .fft
+
+    private enum CodingKeys: String, CodingKey {
+        case muWaterPerMM, photonsPerMGy, electronicNoise, views
+    }
 
     public init() {}
 
@@ -43,6 +49,42 @@ public struct CTAcquisition: Sendable, Codable {
         var v = image.with(voxels: out)
         v.descrip = ctdiVolMGy.map { String(format: "iqkit simulated CT, FBP Shepp-Logan, %.2f mGy", $0) } ?? "iqkit simulated CT, FBP, noise-free"
         return v
+    }
+
+    /// How the ramp filter is applied: by FFT (FFTW, Float32, the default)
+    /// or by the direct O(detectors²) sum per view (Double, the reference).
+    public enum RampMethod: String, Sendable, Codable {
+        case fft, direct
+    }
+
+    /// The Shepp–Logan ramp kernel over ±(detectors − 1): h(n) = −2 / (π² (4n² − 1)).
+    public static func rampKernel(detectors: Int) -> [Double] {
+        let h = detectors - 1
+        return (-h...h).map { n -> Double in -2 / (Double.pi * Double.pi * (4 * Double(n * n) - 1)) }
+    }
+
+    /// FFT line convolvers by detector count, built once (planning takes FFTW's lock).
+    private static let convolvers = ConvolverCache()
+
+    /// Filters every view (a row of `detectors` samples) of a sinogram in place.
+    public static func rampFilter(_ sino: inout [Double], detectors nDet: Int, views: Int, method: RampMethod = .fft) {
+        precondition(sino.count == nDet * views)
+        if method == .fft, let conv = convolvers.convolver(detectors: nDet) {
+            sino.withUnsafeMutableBufferPointer { conv.apply($0.baseAddress!, lines: views) }
+            return
+        }
+        let h = nDet - 1
+        let kernel = rampKernel(detectors: nDet)
+        var filtered = [Double](repeating: 0, count: nDet)
+        for a in 0..<views {
+            let row = a * nDet
+            for d in 0..<nDet {
+                var acc = 0.0
+                for j in max(-h, -d)...min(h, nDet - 1 - d) { acc += kernel[j + h] * sino[row + d + j] }
+                filtered[d] = acc
+            }
+            for d in 0..<nDet { sino[row + d] = filtered[d] }
+        }
     }
 
     func sliceFBP(_ slice: [Float], nx: Int, ny: Int, pixelMM: Double, ctdiVolMGy: Double?, rng: inout SplitMix64) -> [Float] {
@@ -86,25 +128,21 @@ public struct CTAcquisition: Sendable, Codable {
         // Principles of CT Imaging, eq. 3.75 with the sinc window), over the
         // whole detector: a truncated kernel loses the ramp's low frequencies
         // and cups the image by ~100 HU.
-        let h = nDet - 1
-        let kernel = (-h...h).map { n -> Double in -2 / (Double.pi * Double.pi * (4 * Double(n * n) - 1)) }
-        var filtered = [Double](repeating: 0, count: nDet)
+        Self.rampFilter(&sino, detectors: nDet, views: nViews, method: rampMethod)
         var image = [Double](repeating: 0, count: nx * ny)
-        for a in 0..<nViews {
-            let row = a * nDet
-            for d in 0..<nDet {
-                var acc = 0.0
-                for j in max(-h, -d)...min(h, nDet - 1 - d) { acc += kernel[j + h] * sino[row + d + j] }
-                filtered[d] = acc
-            }
-            let c = cosT[a], s = sinT[a]
-            for y in 0..<ny {
-                let yy = Double(y) - cy
-                for x in 0..<nx {
-                    let t = (Double(x) - cx) * c + yy * s + cd
-                    let k = Int(t)
-                    let f = t - Double(k)
-                    image[x + nx * y] += filtered[k] * (1 - f) + filtered[k + 1] * f
+        sino.withUnsafeBufferPointer { sp in
+            guard let sinoBase = sp.baseAddress else { return }
+            for a in 0..<nViews {
+                let filtered = sinoBase + a * nDet
+                let c = cosT[a], s = sinT[a]
+                for y in 0..<ny {
+                    let yy = Double(y) - cy
+                    for x in 0..<nx {
+                        let t = (Double(x) - cx) * c + yy * s + cd
+                        let k = Int(t)
+                        let f = t - Double(k)
+                        image[x + nx * y] += filtered[k] * (1 - f) + filtered[k + 1] * f
+                    }
                 }
             }
         }
@@ -281,5 +319,20 @@ public struct LearnedLinearDenoiser: Sendable, Codable {
         var r = v.with(voxels: out)
         r.descrip = "iqkit learned-linear-5x5 denoiser (DL stand-in)"
         return r
+    }
+}
+
+/// One `FFTLineConvolution` per detector count, shared by the slices of an FBP.
+private final class ConvolverCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byLength: [Int: FFTLineConvolution] = [:]
+
+    func convolver(detectors: Int) -> FFTLineConvolution? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let c = byLength[detectors] { return c }
+        let c = FFTLineConvolution(kernel: CTAcquisition.rampKernel(detectors: detectors), length: detectors)
+        if let c { byLength[detectors] = c }
+        return c
     }
 }

@@ -51,17 +51,29 @@ public struct VesselSegmenter: Sendable, Codable, Equatable {
             return [Bool](repeating: true, count: volume.count)
         }
         let holderLabel = Int32(largest + 1)
-        let notHolder = labels.map { $0 != holderLabel }
-        let d = DistanceTransform.distanceMM(mask: notHolder, nx: volume.nx, ny: volume.ny, nz: volume.nz, spacingMM: volume.spacingMM)
-        let margin = Float(holderMarginMM)
-        return d.map { $0 > margin }
+        let holder = labels.map { $0 == holderLabel }
+        return MarginMask.fartherThan(holderMarginMM, from: holder, nx: volume.nx, ny: volume.ny, nz: volume.nz, spacingMM: volume.spacingMM)
     }
 
     /// Segments the vessels of a CT volume in HU.
     public func segment(_ volume: Volume) -> Output {
         let roi = regionOfInterest(volume)
-        let v = vesselness.apply(volume, roi: roi).value
-        return segment(volume, vesselness: v, roi: roi)
+        return segment(volume, vesselness: vesselnessForSegmentation(volume, roi: roi), roi: roi)
+    }
+
+    /// Raw intensity (HU) at or below which a voxel is fixed background
+    /// whenever its vesselness is below `vesselnessFloor`: its score is then
+    /// below −2 whatever the exact vesselness (1e-3 HU margin for rounding).
+    public var floorIntensityHU: Double {
+        thresholdHU - widthHU * (2 + vesselnessWeight * vesselnessFloor) - 1e-3
+    }
+
+    /// The vesselness `segment(_:vesselness:roi:)` needs: exact wherever it
+    /// can change the segmentation; on voxels at or below `floorIntensityHU`
+    /// a value under `vesselnessFloor` may come out lower (down to 0), which
+    /// fixes them as background exactly as the exact value would.
+    public func vesselnessForSegmentation(_ volume: Volume, roi: [Bool]) -> [Float] {
+        vesselness.apply(volume, roi: roi, floor: vesselnessFloor, floorAtOrBelowHU: floorIntensityHU).value
     }
 
     /// Segments with a precomputed vesselness (0…1) and region of interest.

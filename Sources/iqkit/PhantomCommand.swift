@@ -51,17 +51,27 @@ struct PhantomSegment: ParsableCommand {
 
     func run() throws {
         try FileChecks.requireDistinct(output: output, inputs: [input])
+        let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
+        timer.lap("read")
         let segmenter = VesselSegmenter()
         let start = Date()
         let roi = segmenter.regionOfInterest(volume)
-        let v = segmenter.vesselness.apply(volume, roi: roi).value
+        timer.lap("region-of-interest")
+        // The written vesselness map is exact everywhere; the segmentation
+        // alone only needs it exact where it can change the mask.
+        let v = vesselness == nil
+            ? segmenter.vesselnessForSegmentation(volume, roi: roi)
+            : segmenter.vesselness.apply(volume, roi: roi).value
         let afterVesselness = Date()
+        timer.lap("vesselness")
         let seg = segmenter.segment(volume, vesselness: v, roi: roi)
         let end = Date()
+        timer.lap("graph-cut")
         let voxels = seg.mask.reduce(0) { $0 + ($1 ? 1 : 0) }
         try NIfTIWriter.write(volume.with(voxels: seg.mask.map { $0 ? 1 : 0 }, unit: .some(nil)), to: output)
         if let vesselness { try NIfTIWriter.write(volume.with(voxels: v, unit: .some(nil)), to: vesselness) }
+        timer.lap("write")
         print(String(
             format: "vesselness %.2f s, graph cut %.2f s, band %d nodes, vessel volume %.3f mL",
             afterVesselness.timeIntervalSince(start), end.timeIntervalSince(afterVesselness), seg.bandVoxels,
