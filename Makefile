@@ -60,13 +60,13 @@ test-sanitize: deps
 # libFuzzer over each harness for FUZZ_SECONDS, starting from Fuzz/corpus/<target>;
 # new inputs go to .build-fuzz/corpus, crashes to .build-fuzz/crashes.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= nifti nifti-gz
+FUZZ_TARGETS ?= nifti nifti-gz manifest bands
 fuzz: deps
 	$(SWIFT) build --scratch-path .build-fuzz --product iqkit-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes/$$t; \
 	  echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
-	  IQKIT_FUZZ_TARGET=$$t .build-fuzz/debug/iqkit-fuzz .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:print_suppressions=0 IQKIT_FUZZ_TARGET=$$t .build-fuzz/debug/iqkit-fuzz .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=.build-fuzz/crashes/$$t/ -print_final_stats=1 \
 	    > .build-fuzz/$$t.log 2>&1; status=$$?; \
 	  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)" .build-fuzz/$$t.log; \

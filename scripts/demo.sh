@@ -38,6 +38,14 @@ qa "$bin" nema analyze "$data/harmonized/clinical-psf.nii.gz" --standard earl1 -
 results+=("$data"/*-nema.json "$data/clinical-harmonize-earl1.json")
 echo "   PET part done after $(( $(date +%s) - start )) s"
 
+echo "== EARL check of patient scans (edge image + two sparse CNNs, shipped model), one per protocol"
+"$bin" simulate patient "$data/patient-clinical.nii.gz" --seed 3001 --voxel-mm 4 --matrix 125 --bed-positions 3 --fwhm-mm 4 --psf-overshoot 0.4 --noise 0.1
+"$bin" simulate patient "$data/patient-earl1.nii.gz" --seed 3002 --voxel-mm 4 --matrix 125 --bed-positions 3 --fwhm-mm 7.5 --noise 0.1
+"$bin" simulate patient "$data/patient-earl2.nii.gz" --seed 3003 --voxel-mm 4 --matrix 125 --bed-positions 3 --fwhm-mm 5.8 --psf-overshoot 0.3 --noise 0.1
+qa "$bin" earl check "$data"/patient-{clinical,earl1,earl2}.nii.gz --require any --json "$data/patients-earl.json"
+results+=("$data/patients-earl.json")
+echo "   EARL check done after $(( $(date +%s) - start )) s"
+
 echo "== simulating a reduced CT lung-vessel phantom series (3 doses × 3 recons × 2 repetitions, 160×128×48 voxels of 0.8 mm)"
 "$bin" simulate vessel-series "$data/vessel" --doses 0.2 1 4 --recons FBP iterative DL --repetitions 2 >/dev/null
 echo "== vessel-phantom analysis (per-radius MPV and IQR, tree volume; masks kept for the report's overlay)"

@@ -23,7 +23,7 @@ t0=$(date +%s)
 [ -f "$work/test/labels.csv" ] || "$bin" simulate pet-patients "$work/test" --count 60 --split test --seed 2 --uncompressed
 t1=$(date +%s)
 if [ "$folds" -ge 2 ]; then
-  "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" --out "$work/cv-model.json" \
+  "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
     --folds "$folds" --report "$work/cv.md" "${train_options[@]}"
 else
   echo "cross-validation skipped (FOLDS=$folds)" > "$work/cv.md"

@@ -16,6 +16,9 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
 
     public var total: Int { counts.joined().reduce(0, +) }
 
+    /// Count on the diagonal.
+    public var correct: Int { counts.indices.reduce(0) { $0 + counts[$1][$1] } }
+
     /// Fraction on the diagonal (NaN when empty).
     public var accuracy: Double {
         let t = total

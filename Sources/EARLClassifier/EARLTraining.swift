@@ -202,6 +202,9 @@ public enum EARLTraining {
                 record.add(truth: s.label, result: result)
                 report.predictions.append(.init(name: s.name, truth: s.label, result: result))
             }
+            log?(
+                "fold \(f + 1)/\(k) scores: stage 1 \(record.stage1.correct)/\(record.stage1.total), stage 2 \(record.stage2.correct)/\(record.stage2.total), overall \(record.overall.correct)/\(record.overall.total)"
+            )
             report.stage1.add(record.stage1)
             report.stage2.add(record.stage2)
             report.overall.add(record.overall)

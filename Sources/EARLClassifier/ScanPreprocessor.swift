@@ -1,3 +1,4 @@
+import Foundation
 import IQCore
 import SparseCNN
 
@@ -30,9 +31,12 @@ public struct PreparedScan {
 /// 6. Active sites = mask voxels (every `activeStride`-th along each axis,
 ///    coordinates divided by the stride); features in the order of
 ///    `features`: "edge" (normalised E), "intensity" (normalised I),
+///    "native-voxel" (the scan's own voxel size before resampling: the cube
+///    root of its voxel volume divided by `voxelSizeMM`, the same at every
+///    site; recovery depends on it, and resampling would otherwise hide it),
 ///    each clamped to ±`featureClamp` so a full bladder cannot dominate.
 public struct ScanPreprocessor: Sendable {
-    public static let supportedFeatures: Set<String> = ["edge", "intensity"]
+    public static let supportedFeatures: Set<String> = ["edge", "intensity", "native-voxel"]
     /// "body-median": image and edge divided by the body's median uptake.
     /// "body-median-edge-mad": the image as above, the edge image divided by
     /// its own robust spread in the body (1.4826 × median absolute deviation),
@@ -51,7 +55,7 @@ public struct ScanPreprocessor: Sendable {
                 name: "normalisation", problem: "unknown normalisation \"\(input.normalisation)\" (known: \(Self.normalisations.sorted().joined(separator: ", ")))")
         }
         for f in input.features where !Self.supportedFeatures.contains(f) {
-            throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: edge, intensity)")
+            throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: edge, intensity, native-voxel)")
         }
         guard input.voxelSizeMM.isFinite, input.voxelSizeMM > 0, input.activeStride >= 1, !input.features.isEmpty else {
             throw InputError.invalidSetting(name: "input", problem: "voxel size must be > 0 mm, stride ≥ 1, at least one feature")
@@ -61,12 +65,13 @@ public struct ScanPreprocessor: Sendable {
 
     /// The default specification of iqkit's EARL models.
     public static let defaultInput = InputSpecification(
-        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median-edge-mad", features: ["edge", "intensity"], activeStride: 1, slabSlices: 8)
+        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median-edge-mad", features: ["edge", "intensity", "native-voxel"], activeStride: 1, slabSlices: 8)
 
     /// - Parameter path: named in errors.
     /// - Throws: `InputError.invalidData` when no body can be found.
     public func prepare(_ scan: Volume, path: String) throws -> PreparedScan {
         var volume = scan
+        let nativeVoxel = Float(pow(scan.spacingMM.x * scan.spacingMM.y * scan.spacingMM.z, 1.0 / 3) / input.voxelSizeMM)
         volume.replaceNonFinite(with: 0)
         let size = input.voxelSizeMM
         let resampled = volume.spacingMM == SIMD3(repeating: size) ? volume : Resampler.trilinear(volume, spacingMM: SIMD3(repeating: size))
@@ -102,7 +107,12 @@ public struct ScanPreprocessor: Sendable {
                     guard mask[i] else { continue }
                     coordinates.append(SIMD3(Int32(x / stride), Int32(y / stride), Int32(z / stride)))
                     for f in input.features {
-                        let v = f == "edge" ? edge.voxels[i] * edgeScale : resampled.voxels[i] * scale
+                        let v: Float
+                        switch f {
+                        case "edge": v = edge.voxels[i] * edgeScale
+                        case "native-voxel": v = nativeVoxel
+                        default: v = resampled.voxels[i] * scale
+                        }
                         features.append(min(max(v, -clamp), clamp))
                     }
                 }

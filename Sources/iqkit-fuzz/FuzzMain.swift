@@ -1,5 +1,7 @@
 import Foundation
 import IQCore
+import PETQuality
+import VesselPhantom
 
 // libFuzzer harnesses for the parsers that read user files. `make fuzz`
 // builds this product with -sanitize=fuzzer,address and -DFUZZING, so that
@@ -15,13 +17,26 @@ import IQCore
 enum FuzzTarget: String, CaseIterable {
     case nifti
     case niftiGz = "nifti-gz"
+    /// A vessel-series manifest (YAML), parsed and its paths checked.
+    case manifest
+    /// An EARL band file (YAML).
+    case bands
 
     /// Runs one input through the target.
     func run(_ bytes: UnsafeRawBufferPointer) {
         switch self {
         case .nifti: readNIfTI(bytes, suffix: ".nii", gzip: false)
         case .niftiGz: readNIfTI(bytes, suffix: ".nii.gz", gzip: true)
+        case .manifest: parseYAML(bytes) { _ = try? SeriesManifest.read($0) }
+        case .bands: parseYAML(bytes) { _ = try? EARLStandard.load($0) }
         }
+    }
+
+    private func parseYAML(_ bytes: UnsafeRawBufferPointer, _ parse: (String) -> Void) {
+        let path = Self.scratch + ".yaml"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+        defer { unlink(path) }
+        parse(path)
     }
 
     private static let scratch: String = {

@@ -93,7 +93,7 @@ struct EarlTrain: ParsableCommand {
 
     @Option(help: "Folder holding the scans.") var data: String
     @Option(help: "Labels CSV.") var labels: String
-    @Option(help: "Output model file (JSON).") var out: String
+    @Option(help: "Output model file (JSON); may be left out with --folds ≥ 2 to cross-validate only.") var out: String?
     @Option(help: "Cross-validation folds (0 to skip).") var folds: Int = 5
     @Option(help: "Write the cross-validation report (Markdown) here.") var report: String?
     @Option(help: "Maximum epochs per stage.") var epochs: Int = 60
@@ -107,6 +107,7 @@ struct EarlTrain: ParsableCommand {
 
     func validate() throws {
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
+        if out == nil && folds < 2 { throw ValidationError("give --out, or --folds ≥ 2 to cross-validate only") }
         if epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
         if !(learningRate.isFinite && learningRate > 0 && learningRate < 1) { throw ValidationError("--learning-rate must be in (0, 1)") }
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
@@ -115,7 +116,7 @@ struct EarlTrain: ParsableCommand {
     }
 
     func run() throws {
-        try FileChecks.requireDistinct(output: out, inputs: [labels])
+        for output in [out, report].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: [labels]) }
         let entries = try LabelsCSV.parse(path: labels)
         let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
@@ -134,6 +135,7 @@ struct EarlTrain: ParsableCommand {
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
         }
+        guard let out else { return }
         let model = try EARLTraining.train(samples, configuration: configuration, log: log)
         try model.write(to: out)
     }

@@ -60,4 +60,28 @@ import Testing
         #expect(csv.status == 2)
         #expect(csv.stderr.contains("labels.csv:3: label \"earl3\" is not clinical, earl1 or earl2"), "\(csv.stderr)")
     }
+
+    /// A small labelled corpus, scored by the shipped model found by default.
+    @Test func corpusEvaluateAndDefaultModel() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sim = try CLIRunner.run([
+            "simulate", "pet-patients", dir + "/corpus", "--count", "3", "--bed-positions", "1", "--scans-per-setting", "1", "--split", "test", "--seed", "7",
+        ])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let csv = try String(contentsOfFile: dir + "/corpus/labels.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 4)
+        for label in ["clinical", "earl1", "earl2"] { #expect(csv.contains(",\(label),anatomy-")) }
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/corpus/corpus.json"))) as? [String: Any]
+        #expect(manifest?["kind"] as? String == "earl-corpus")
+        let evaluation = try CLIRunner.run(["earl", "evaluate", "--data", dir + "/corpus", "--labels", dir + "/corpus/labels.csv", "--json", dir + "/e.json"])
+        #expect(evaluation.status == 0, "\(evaluation.stderr)")
+        #expect(evaluation.stdout.contains("Stage 1 (clinical vs compliant)"))
+        let check = try CLIRunner.run(["earl", "check", dir + "/corpus/scan-0000.nii.gz"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("scan-0000.nii.gz: "))
+        let badCount = try CLIRunner.run(["simulate", "pet-patients", dir + "/x", "--count", "1"])
+        #expect(badCount.status == 2)
+        #expect(badCount.stderr.contains("--count"))
+    }
 }
