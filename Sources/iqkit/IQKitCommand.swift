@@ -27,23 +27,31 @@ struct IQKitCommand: ParsableCommand {
 
 /// Prints one line for an error and exits with iqkit's code for it.
 func terminate(with error: Error) -> Never {
+    Foundation.exit(reportError(error))
+}
+
+/// Writes the error's line and returns iqkit's exit status for it. Kept out
+/// of `terminate` so every string it builds is released before `exit` (the
+/// leak checker of `make test-sanitize` would otherwise report them).
+@inline(never)
+func reportError(_ error: Error) -> Int32 {
     switch error {
     case let qa as QAFailure:
         FileHandle.standardError.write(Data("iqkit: \(qa.message)\n".utf8))
-        Foundation.exit(ExitStatus.qaFailed)
+        return ExitStatus.qaFailed
     case let input as InputError:
         FileHandle.standardError.write(Data("iqkit: error: \(input)\n".utf8))
-        Foundation.exit(ExitStatus.badInput)
+        return ExitStatus.badInput
     default:
         let code = IQKitCommand.exitCode(for: error)
         let message = IQKitCommand.fullMessage(for: error)
         if code == .success {
             if !message.isEmpty { print(message) }
-            Foundation.exit(ExitStatus.success)
+            return ExitStatus.success
         }
         if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
         // ArgumentParser's usage errors (64) and anything else unexpected are bad input.
-        Foundation.exit(code.rawValue == ExitStatus.qaFailed ? ExitStatus.qaFailed : ExitStatus.badInput)
+        return code.rawValue == ExitStatus.qaFailed ? ExitStatus.qaFailed : ExitStatus.badInput
     }
 }
 
