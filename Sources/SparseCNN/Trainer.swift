@@ -27,11 +27,39 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// global L2 norm is at most this value: one outlying batch cannot throw
     /// the weights far (nil: no clipping).
     public var maxGradientNorm: Double?
+    /// Early stopping is not considered before this many epochs have run
+    /// (the best epoch is still chosen among all of them).
+    public var minEpochs: Int
+    /// How the learning rate changes over the epochs.
+    public var schedule: LearningRateSchedule
+
+    /// The learning rate of each epoch as a multiple of `learningRate`.
+    public enum LearningRateSchedule: String, Codable, Equatable, Sendable, CaseIterable {
+        /// The same rate throughout.
+        case constant
+        /// Half a cosine from 1 at the first epoch to 0.05 at the last
+        /// (`maxEpochs`), so late epochs take small steps and the
+        /// validation loss settles instead of jumping from epoch to epoch.
+        case cosine
+
+        public func factor(epoch: Int, of epochs: Int) -> Double {
+            switch self {
+            case .constant: return 1
+            case .cosine:
+                guard epochs > 1 else { return 1 }
+                let t = Double(min(max(epoch, 0), epochs - 1)) / Double(epochs - 1)
+                return 0.05 + 0.95 * 0.5 * (1 + cos(Double.pi * t))
+            }
+        }
+    }
 
     public init(
         maxEpochs: Int = 60, batchSize: Int = 8, learningRate: Double = 3e-3, weightDecay: Double = 1e-4,
-        patience: Int = 10, seed: UInt64 = 1, balanceClasses: Bool = true, maxGradientNorm: Double? = nil
+        patience: Int = 10, seed: UInt64 = 1, balanceClasses: Bool = true, maxGradientNorm: Double? = nil,
+        minEpochs: Int = 0, schedule: LearningRateSchedule = .constant
     ) {
+        self.minEpochs = minEpochs
+        self.schedule = schedule
         self.maxGradientNorm = maxGradientNorm
         self.maxEpochs = maxEpochs
         self.batchSize = batchSize
@@ -87,6 +115,7 @@ public enum Trainer {
         let batch = max(1, configuration.batchSize)
         for epoch in 0..<max(1, configuration.maxEpochs) {
             if epoch > 0 { training = epochSamples(epoch) }
+            optimiser.learningRate = configuration.learningRate * configuration.schedule.factor(epoch: epoch, of: max(1, configuration.maxEpochs))
             var order = Array(training.indices)
             random.shuffle(&order)
             var total = 0.0
@@ -123,7 +152,7 @@ public enum Trainer {
             }
             history.epochs.append(record)
             progress?(epoch, record)
-            if !validation.isEmpty && epoch - history.bestEpoch >= configuration.patience {
+            if !validation.isEmpty && epoch + 1 >= configuration.minEpochs && epoch - history.bestEpoch >= configuration.patience {
                 history.stoppedEarly = true
                 break
             }

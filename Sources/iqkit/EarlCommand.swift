@@ -12,6 +12,7 @@ struct Earl: ParsableCommand {
 }
 
 extension EARLRequirement: ExpressibleByArgument {}
+extension TrainingConfiguration.LearningRateSchedule: ExpressibleByArgument {}
 
 /// Where the model comes from when --model is not given.
 enum DefaultEARLModel {
@@ -102,10 +103,16 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "AdamW learning rate.") var learningRate: Double = TrainingConfiguration().learningRate
     @Option(help: "Scans per mini-batch (slabs with slab input).") var batchSize: Int = TrainingConfiguration().batchSize
     @Option(help: "Clip each update's gradient to this global L2 norm (0: no clipping).") var maxGradientNorm: Double = 1
+    @Option(help: "Stop a stage after this many epochs without a lower validation loss.") var patience: Int = 10
+    @Option(help: "Never stop a stage early before this many epochs.") var minEpochs: Int = 30
+    @Option(help: "Learning-rate schedule: cosine (decays to 5 % at the last epoch) or constant.")
+    var schedule: TrainingConfiguration.LearningRateSchedule = .cosine
     @Flag(help: "Print each epoch's losses to stderr.") var verbose = false
     @OptionGroup var read: ReadOptions
 
     func validate() throws {
+        if patience < 1 { throw ValidationError("--patience must be ≥ 1") }
+        if minEpochs < 0 { throw ValidationError("--min-epochs must be ≥ 0") }
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
         if out == nil && folds < 2 { throw ValidationError("give --out, or --folds ≥ 2 to cross-validate only") }
         if epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
@@ -129,7 +136,8 @@ struct EarlTrain: ParsableCommand {
             log?("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
         }
         let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
-                maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed, maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil), seed: seed)
+                maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
+                maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed)
         if folds >= 2 {
             let cv = try EARLTraining.crossValidate(samples, folds: folds, configuration: configuration, log: log)
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")

@@ -43,6 +43,31 @@ import SparseCNN
         #expect(history.epochs[history.bestEpoch].validationLoss ?? .infinity < history.epochs[0].validationLoss ?? 0)
     }
 
+    /// The cosine schedule against its closed form: 1 at the first epoch,
+    /// 0.05 at the last, 0.525 halfway, monotone in between; constant is 1.
+    @Test func cosineScheduleMatchesClosedForm() {
+        let cosine = TrainingConfiguration.LearningRateSchedule.cosine
+        #expect(abs(cosine.factor(epoch: 0, of: 61) - 1) < 1e-12)
+        #expect(abs(cosine.factor(epoch: 60, of: 61) - 0.05) < 1e-12)
+        #expect(abs(cosine.factor(epoch: 30, of: 61) - 0.525) < 1e-12)
+        for e in 0..<60 { #expect(cosine.factor(epoch: e + 1, of: 61) < cosine.factor(epoch: e, of: 61)) }
+        #expect(TrainingConfiguration.LearningRateSchedule.constant.factor(epoch: 17, of: 61) == 1)
+        #expect(cosine.factor(epoch: 0, of: 1) == 1)
+    }
+
+    /// With a learning rate so small nothing improves after the first
+    /// epochs, patience 2 stops early; minEpochs holds it to the minimum.
+    @Test func minEpochsDelaysEarlyStopping() {
+        func epochs(minEpochs: Int) -> Int {
+            let net = Network(architecture: Self.toyArchitecture, seed: 5)
+            let config = TrainingConfiguration(maxEpochs: 40, batchSize: 4, learningRate: 1e-9, patience: 2, seed: 6, minEpochs: minEpochs)
+            return Trainer.train(net, training: Self.set(0..<8), validation: Self.set(60..<64), configuration: config).epochs.count
+        }
+        let free = epochs(minEpochs: 0)
+        #expect(free < 12)
+        #expect(epochs(minEpochs: 12) == 12)
+    }
+
     /// Same seeds, same data: bit-identical weights after training.
     @Test func trainingIsDeterministic() {
         func run() -> [[UInt32]] {
