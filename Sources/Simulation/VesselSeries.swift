@@ -65,7 +65,7 @@ public struct VesselSeries: Sendable {
             "truthVolumeML": String(format: "%.4f", truth.volumeML), "segments": "\(truth.segments.count)",
             "radiusRangeMM": String(format: "%.3f–%.3f", radii.min() ?? 0, radii.max() ?? 0),
             "dlStandIn": LearnedLinearDenoiser.name,
-            "iterativeStandIn": "hybrid: FBP + Lorentzian-penalised image-domain denoising",
+            "iterativeStandIn": "hybrid: FBP + guided edge-preserving image-domain denoising",
         ]
         try ResultJSON.write(info, to: folder + "/truth/phantom.json")
 
@@ -75,17 +75,20 @@ public struct VesselSeries: Sendable {
             var trainPhantom = phantom
             trainPhantom.seed = seed &+ 7_777
             let (trainImage, _) = trainPhantom.render(nx: nx, ny: ny, nz: max(8, nz / 4), spacingMM: voxelMM)
-            let clean = acquisition.fbp(trainImage, ctdiVolMGy: nil, seed: 0)
+            let trainSinograms = acquisition.project(trainImage)
+            let clean = acquisition.reconstruct(trainSinograms, ctdiVolMGy: nil, seed: 0)
             for (k, dose) in dosesMGy.enumerated() {
-                let noisy = acquisition.fbp(trainImage, ctdiVolMGy: dose, seed: seed &+ 99_000 &+ UInt64(k))
+                let noisy = acquisition.reconstruct(trainSinograms, ctdiVolMGy: dose, seed: seed &+ 99_000 &+ UInt64(k))
                 denoisers[dose] = LearnedLinearDenoiser.train(inputs: [noisy], targets: [clean])
             }
             progress?("trained the DL stand-in")
         }
+        // The phantom is the same in every acquisition: project it once.
+        let sinograms = acquisition.project(image)
         var lines = ["# iqkit simulate vessel-series: \(nx)×\(ny)×\(nz) voxels of \(voxelMM.x) mm", "acquisitions:"]
         for (d, dose) in dosesMGy.enumerated() {
             for rep in 1...repetitions {
-                let fbp = acquisition.fbp(image, ctdiVolMGy: dose, seed: seed &* 31 &+ UInt64(d * 1000 + rep))
+                let fbp = acquisition.reconstruct(sinograms, ctdiVolMGy: dose, seed: seed &* 31 &+ UInt64(d * 1000 + rep))
                 for recon in recons {
                     let v: Volume
                     switch recon {

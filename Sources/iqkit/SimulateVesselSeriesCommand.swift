@@ -8,7 +8,7 @@ struct SimulateVesselSeries: ParsableCommand {
         commandName: "vessel-series",
         abstract: "Simulate the CT lung-vessel phantom series (doses × recons × repetitions) with truth and a manifest.",
         discussion: """
-            Recons: FBP (Shepp–Logan), iterative (hybrid stand-in: FBP + Lorentzian-penalised denoising) and DL \
+            Recons: FBP (Shepp–Logan), iterative (hybrid stand-in: FBP + guided edge-preserving denoising) and DL \
             (stand-in: a learned linear 5×5 filter trained on simulated low/high-dose pairs of another phantom).
             """)
 
@@ -16,7 +16,7 @@ struct SimulateVesselSeries: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "CTDIvol values in mGy.") var doses: [Double] = [0.2, 0.5, 1.0, 2.1, 4.0]
     @Option(parsing: .upToNextOption, help: "Reconstructions: FBP, iterative, DL.") var recons: [String] = ["FBP", "iterative", "DL"]
     @Option(help: "Repetitions per dose.") var repetitions: Int = 4
-    @Option(help: "Grid size x y z in voxels.") var matrix: [Int] = []
+    @Option(parsing: .upToNextOption, help: "Grid size x y z in voxels (--matrix 512 512 100).") var matrix: [Int] = []
     @Option(help: "Voxel size in mm (isotropic).") var voxelMM: Double = 0.8
     @Option(help: "Random seed.") var seed: UInt64 = 2024
     @Option(help: ArgumentHelp("Write only truth/ plus one image with white Gaussian noise of this SD (HU) added to the noise-free phantom (no CT model; for benchmarks).", valueName: "HU"))

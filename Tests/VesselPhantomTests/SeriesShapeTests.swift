@@ -31,10 +31,11 @@ import VesselPhantom
             let low = try row(recon, 0.2), high = try row(recon, 4.0)
             // IQR falls with dose for every recon.
             #expect(iqr(low) > iqr(high), "\(recon): IQR \(iqr(low)) at 0.2 mGy vs \(iqr(high)) at 4 mGy")
-            // MPV of 3 mm vessels near the material's 100 HU: within 40 HU
-            // (partial volume of near-axis voxels and the recon's smoothing pull it down).
+            // MPV of 3 mm vessels near the material's 100 HU: within 25 HU
+            // (the study: 91–107 HU over recons and doses).
             let mpv = try #require(high.bins.first { $0.radiusMM == 3.0 }).mpvHU.mean
-            #expect(abs(mpv - 100) < 40, "\(recon): MPV \(mpv) HU at 3 mm")
+            print("\(recon) at 4 mGy: MPV \(mpv) HU at 3 mm; pooled IQR \(iqr(low)) HU at 0.2 mGy, \(iqr(high)) HU at 4 mGy")
+            #expect(abs(mpv - 100) < 25, "\(recon): MPV \(mpv) HU at 3 mm")
             // Detected volume at the highest dose within 10 % of the truth (the criterion).
             let truth = try #require(high.truthVolumeML)
             #expect(abs(high.volumeML.mean / truth - 1) < 0.10, "\(recon): volume \(high.volumeML.mean) vs truth \(truth) mL")
