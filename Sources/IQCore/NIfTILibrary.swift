@@ -32,10 +32,13 @@ enum NIfTILibrary {
     /// - Parameters:
     ///   - headerPath: the `.nii[.gz]` or `.hdr[.gz]` to write.
     ///   - imagePath: the `.img[.gz]` of a pair, or nil for a single file.
-    static func write(_ volume: Volume, headerPath: String, imagePath: String?, compressed: Bool, version: NIfTIHeader.Version) throws {
+    static func write(
+        _ volume: Volume, headerPath: String, imagePath: String?, compressed: Bool, version: NIfTIHeader.Version, datatype: NIfTIDatatype = .float32
+    ) throws {
         _ = quiet
+        precondition(datatype == .float32 || datatype == .int16, "only Float32 and Int16 are written")
         var dims: [Int64] = [3, Int64(volume.nx), Int64(volume.ny), Int64(volume.nz), 1, 1, 1, 1]
-        guard let nim = nifti_make_new_nim(&dims, Int32(NIfTIDatatype.float32.rawValue), 0) else {
+        guard let nim = nifti_make_new_nim(&dims, Int32(datatype.rawValue), 0) else {
             throw InputError.cannotWrite(path: headerPath, problem: "nifticlib could not describe the image")
         }
         defer { nifti_image_free(nim) }
@@ -102,7 +105,12 @@ enum NIfTILibrary {
             header.replaceSubrange(8..<12, with: [0x0D, 0x0A, 0x1A, 0x0A])
         }
         let gz: Int32 = compressed ? 1 : 0
-        let status: Int32 = volume.voxels.withUnsafeBytes { data in
+        let int16: [Int16] = datatype == .int16
+            ? volume.voxels.map { Int16(max(-32768, min(32767, $0.rounded(.toNearestOrAwayFromZero)))) } : []
+        func withData<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+            datatype == .int16 ? int16.withUnsafeBytes(body) : volume.voxels.withUnsafeBytes(body)
+        }
+        let status: Int32 = withData { data in
             header.withUnsafeBytes { hdr in
                 if let imagePath {
                     let a = iqkit_write_header_and_data(headerPath, gz, hdr.baseAddress, hdr.count, 0, nil, 0)

@@ -100,7 +100,8 @@ public struct VesselSeries: Sendable {
                     }
                     let name = String(format: "%@/ctdi%.1f_rep%d.nii.gz", recon, dose, rep)
                     try AtomicOutput.makeFolder(folder + "/" + recon)
-                    try NIfTIWriter.write(v, to: folder + "/" + name)
+                    // Stored as CT scanners store images: whole HU in 16 bits.
+                    try NIfTIWriter.write(v, to: folder + "/" + name, storage: .int16)
                     lines += [
                         "  - path: \(name)", "    ctdiVolMGy: \(dose)", "    recon: \(recon)", "    repetition: \(rep)",
                         "    truthMask: truth/mask.nii.gz", "    truthRadius: truth/radius.nii.gz", "    truthCentreline: truth/centreline.nii.gz",

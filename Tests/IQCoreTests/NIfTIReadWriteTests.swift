@@ -121,4 +121,33 @@ import Testing
         #expect(loaded.source.nonFiniteVoxels == 2)
         #expect(loaded.volume.nonFiniteCount == 2)
     }
+
+    /// Int16 storage (CT's HU): values rounded half away from zero and
+    /// clamped to the Int16 range, geometry kept, datatype int16, half the
+    /// bytes; non-finite voxels are refused and nothing is left behind.
+    @Test func writesInt16() throws {
+        let dir = TestVolumes.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var v = TestVolumes.random(nx: 4, ny: 3, nz: 2, spacingMM: SIMD3(0.75, 0.75, 1.25), lo: -1200, hi: 1200)
+        v.voxels[0] = 40000
+        v.voxels[1] = -40000
+        v.voxels[2] = 2.5
+        v.voxels[3] = -2.5
+        for ext in [".nii", ".nii.gz"] {
+            let path = dir + "/ct" + ext
+            try NIfTIWriter.write(v, to: path, storage: .int16)
+            let back = try NIfTIReader.read(path)
+            #expect(back.source.datatype == "int16")
+            #expect(back.volume.spacingMM == v.spacingMM)
+            #expect(back.volume.geometry == v.geometry)
+            let expected = v.voxels.map { Float(max(-32768, min(32767, $0.rounded(.toNearestOrAwayFromZero)))) }
+            #expect(back.volume.voxels == expected)
+            #expect(Array(back.volume.voxels.prefix(4)) == [32767, -32768, 3, -3])
+        }
+        let raw = try FileManager.default.attributesOfItem(atPath: dir + "/ct.nii")[.size] as? NSNumber
+        #expect(raw?.intValue == 352 + 2 * v.count)  // header and extension flag, then the voxels
+        v.voxels[5] = .nan
+        #expect(throws: InputError.self) { try NIfTIWriter.write(v, to: dir + "/nan.nii", storage: .int16) }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/nan.nii"))
+    }
 }
