@@ -9,7 +9,7 @@ long iqkit_read_prefix(const char *path, int gz, void *buffer, long count) {
 }
 
 int iqkit_write_bytes(const char *path, int gz, const void *buffer, long count) {
-    return iqkit_write_header_and_data(path, gz, buffer, count, 0, NULL, 0);
+    return iqkit_write_header_and_data(path, gz ? 6 : 0, buffer, count, 0, NULL, 0);
 }
 
 long iqkit_read_range(const char *path, int gz, long long offset, void *buffer, long count) {
@@ -46,7 +46,10 @@ static int write_all(znzFile fp, const void *buffer, long count) {
 
 int iqkit_write_header_and_data(const char *path, int gz, const void *header, long header_size, int single,
                                 const void *data, long data_size) {
-    znzFile fp = znzopen(path, "wb", gz);
+    /* gz: 0 plain, 1–9 the gzip level (zlib's default is 6). */
+    char mode[4] = {'w', 'b', 0, 0};
+    if (gz > 0 && gz <= 9) mode[2] = (char)('0' + gz);
+    znzFile fp = znzopen(path, mode, gz != 0);
     if (znz_isnull(fp)) return -1;
     const char extension[4] = {0, 0, 0, 0};
     int status = write_all(fp, header, header_size);

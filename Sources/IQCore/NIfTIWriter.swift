@@ -21,7 +21,10 @@ public enum NIfTIWriter {
     /// - Throws: `InputError.cannotWrite` when the file cannot be written or
     ///   does not read back; the old file, if any, is then left untouched.
     /// - Parameter storage: Float32 (default) or Int16.
-    public static func write(_ volume: Volume, to path: String, version: NIfTIHeader.Version? = nil, storage: Storage = .float32) throws {
+    /// - Parameter compressionLevel: gzip level 1 (fastest) … 9 for `.gz` names.
+    public static func write(
+        _ volume: Volume, to path: String, version: NIfTIHeader.Version? = nil, storage: Storage = .float32, compressionLevel: Int = 6
+    ) throws {
         let layout = try NIfTIFileLayout(path: path)
         if layout.imagePath == path && layout.isPair {
             throw InputError.cannotWrite(path: path, problem: "name the .hdr file of a .hdr/.img pair")
@@ -46,7 +49,8 @@ public enum NIfTIWriter {
         do {
             try NIfTILibrary.write(
                 volume, headerPath: tempLayout.headerPath, imagePath: layout.isPair ? tempLayout.imagePath : nil,
-                compressed: layout.compressed, version: chosen, datatype: storage.datatype)
+                compressed: layout.compressed, version: chosen, datatype: storage.datatype,
+                compressionLevel: Int32(max(1, min(9, compressionLevel))))
             try verify(tempLayout, volume: volume, bytesPerVoxel: storage == .int16 ? 2 : 4, path: path)
             if layout.isPair { try AtomicOutput.commit(tempLayout.imagePath, to: layout.imagePath) }
             try AtomicOutput.commit(tempLayout.headerPath, to: layout.headerPath)

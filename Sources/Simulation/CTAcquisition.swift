@@ -157,10 +157,10 @@ public struct CTAcquisition: Sendable, Codable {
 
     /// Pixel-driven back-projection with linear interpolation (the adjoint
     /// of `forwardProject`), unscaled. Rows are done in tiles of about 32 kB
-    /// that stay in cache while every view is added, the detector position
-    /// stepped along x, in Float32 (the filtered sinogram is rounded to
-    /// Float32; each tile is summed over the views in Float32, ≈ 1e-6 of
-    /// the image's range, far below the quantum noise).
+    /// that stay in cache while every view is added, four views per pass
+    /// (one load and store of the tile per four views), in Float32: the
+    /// filtered sinogram is rounded to Float32 and each tile summed in
+    /// Float32, ≈ 1e-6 of the image's range, far below the quantum noise.
     public static func backProject(_ sino: [Double], _ g: SliceGeometry) -> [Double] {
         let (cx, cy, cd) = g.centre
         var image = [Double](repeating: 0, count: g.nx * g.ny)
@@ -168,6 +168,9 @@ public struct CTAcquisition: Sendable, Codable {
         let tileRows = max(1, 8192 / max(1, g.nx))
         let filtered = sino.map(Float.init)
         var tile = [Float](repeating: 0, count: g.nx * tileRows)
+        // Detector position of pixel (0, y) in view a, and its step along x.
+        func start(_ a: Int, _ y: Int) -> Float { Float((-cx) * angles[a].cos + (Double(y) - cy) * angles[a].sin + cd) }
+        func step(_ a: Int) -> Float { Float(angles[a].cos) }
         filtered.withUnsafeBufferPointer { sp in
             image.withUnsafeMutableBufferPointer { ip in
                 tile.withUnsafeMutableBufferPointer { tp in
@@ -176,21 +179,29 @@ public struct CTAcquisition: Sendable, Codable {
                     while y0 < g.ny {
                         let y1 = min(g.ny, y0 + tileRows)
                         tileBase.update(repeating: 0, count: g.nx * (y1 - y0))
-                        for a in 0..<g.views {
-                            let view = sinoBase + a * g.detectors
-                            let (c, s) = angles[a]
-                            let step = Float(c)
+                        var a = 0
+                        while a + 4 <= g.views {
+                            let v0 = sinoBase + a * g.detectors, v1 = v0 + g.detectors, v2 = v1 + g.detectors, v3 = v2 + g.detectors
+                            let s0 = step(a), s1 = step(a + 1), s2 = step(a + 2), s3 = step(a + 3)
                             for y in y0..<y1 {
                                 let row = tileBase + g.nx * (y - y0)
-                                let t0 = Float((-cx) * c + (Double(y) - cy) * s + cd)
+                                let t0 = start(a, y), t1 = start(a + 1, y), t2 = start(a + 2, y), t3 = start(a + 3, y)
                                 for x in 0..<g.nx {
-                                    let t = t0 + Float(x) * step
-                                    let k = Int(Int32(t))
-                                    let f = t - Float(k)
-                                    let lo = view[k]
-                                    row[x] += lo + (view[k + 1] - lo) * f
+                                    let xf = Float(x)
+                                    row[x] += (interpolate(v0, t0 + xf * s0) + interpolate(v1, t1 + xf * s1))
+                                        + (interpolate(v2, t2 + xf * s2) + interpolate(v3, t3 + xf * s3))
                                 }
                             }
+                            a += 4
+                        }
+                        while a < g.views {
+                            let view = sinoBase + a * g.detectors, s0 = step(a)
+                            for y in y0..<y1 {
+                                let row = tileBase + g.nx * (y - y0)
+                                let t0 = start(a, y)
+                                for x in 0..<g.nx { row[x] += interpolate(view, t0 + Float(x) * s0) }
+                            }
+                            a += 1
                         }
                         for i in 0..<(g.nx * (y1 - y0)) { imageBase[g.nx * y0 + i] = Double(tileBase[i]) }
                         y0 = y1
@@ -199,6 +210,20 @@ public struct CTAcquisition: Sendable, Codable {
             }
         }
         return image
+    }
+
+    /// Linear interpolation of a detector row at position t (0 ≤ t < 2²², t + 1
+    /// inside the row). The bin index is ⌊t⌋ without a checked conversion:
+    /// adding 1.5 · 2²³ to t − ½ rounds it to an integer held in the low
+    /// mantissa bits. At an exact integer t the rounding may give t − 1 with
+    /// weight 1 on the next bin, the same value.
+    @inline(__always)
+    static func interpolate(_ row: UnsafePointer<Float>, _ t: Float) -> Float {
+        let magic: Float = 12_582_912  // 1.5 · 2²³
+        let r = (t - 0.5) + magic
+        let k = Int(Int32(bitPattern: r.bitPattern) &- 0x4B40_0000)
+        let lo = row[k]
+        return lo + (row[k + 1] - lo) * (t - (r - magic))
     }
 
     /// How the ramp filter is applied: by FFT (FFTW, Float32, the default)
@@ -407,22 +432,27 @@ public struct LearnedLinearDenoiser: Sendable, Codable {
 
     public func apply(_ v: Volume) -> Volume {
         var out = v.voxels
-        for z in 0..<v.nz {
-            for y in 0..<v.ny {
-                for x in 0..<v.nx {
-                    var acc = weights[25]
-                    var k = 0
-                    for dy in -2...2 {
-                        for dx in -2...2 {
-                            // Reflect at the border.
-                            var xx = x + dx, yy = y + dy
-                            if xx < 0 { xx = -xx } else if xx >= v.nx { xx = 2 * v.nx - 2 - xx }
-                            if yy < 0 { yy = -yy } else if yy >= v.ny { yy = 2 * v.ny - 2 - yy }
-                            acc += weights[k] * Double(v[min(max(xx, 0), v.nx - 1), min(max(yy, 0), v.ny - 1), z])
-                            k += 1
+        let w = weights, nx = v.nx, ny = v.ny
+        out.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            let shared = SharedBuffer(base, count: buf.count)
+            parallelFor(v.nz) { z in
+                for y in 0..<ny {
+                    for x in 0..<nx {
+                        var acc = w[25]
+                        var k = 0
+                        for dy in -2...2 {
+                            for dx in -2...2 {
+                                // Reflect at the border.
+                                var xx = x + dx, yy = y + dy
+                                if xx < 0 { xx = -xx } else if xx >= nx { xx = 2 * nx - 2 - xx }
+                                if yy < 0 { yy = -yy } else if yy >= ny { yy = 2 * ny - 2 - yy }
+                                acc += w[k] * Double(v.voxels[min(max(xx, 0), nx - 1) + nx * (min(max(yy, 0), ny - 1) + ny * z)])
+                                k += 1
+                            }
                         }
+                        shared[x + nx * (y + ny * z)] = Float(acc)
                     }
-                    out[x + v.nx * (y + v.ny * z)] = Float(acc)
                 }
             }
         }

@@ -89,6 +89,7 @@ public struct VesselSeries: Sendable {
         for (d, dose) in dosesMGy.enumerated() {
             for rep in 1...repetitions {
                 let fbp = acquisition.reconstruct(sinograms, ctdiVolMGy: dose, seed: seed &* 31 &+ UInt64(d * 1000 + rep))
+                var outputs: [(path: String, volume: Volume)] = []
                 for recon in recons {
                     let v: Volume
                     switch recon {
@@ -100,18 +101,50 @@ public struct VesselSeries: Sendable {
                     }
                     let name = String(format: "%@/ctdi%.1f_rep%d.nii.gz", recon, dose, rep)
                     try AtomicOutput.makeFolder(folder + "/" + recon)
-                    // Stored as CT scanners store images: whole HU in 16 bits.
-                    try NIfTIWriter.write(v, to: folder + "/" + name, storage: .int16)
+                    outputs.append((folder + "/" + name, v))
                     lines += [
                         "  - path: \(name)", "    ctdiVolMGy: \(dose)", "    recon: \(recon)", "    repetition: \(rep)",
                         "    truthMask: truth/mask.nii.gz", "    truthRadius: truth/radius.nii.gz", "    truthCentreline: truth/centreline.nii.gz",
                     ]
                 }
+                try Self.writeConcurrently(outputs)
                 progress?(String(format: "%g mGy, repetition %d", dose, rep))
             }
         }
         let manifest = folder + "/manifest.yaml"
         try AtomicOutput.write(lines.joined(separator: "\n") + "\n", to: manifest)
         return manifest
+    }
+
+    /// Writes the recons of one acquisition side by side (gzip is single-threaded),
+    /// stored as CT scanners store images, whole HU in 16 bits, gzip level 1.
+    static func writeConcurrently(_ outputs: [(path: String, volume: Volume)]) throws {
+        let failures = FailureBox()
+        parallelFor(outputs.count) { i in
+            do {
+                try NIfTIWriter.write(outputs[i].volume, to: outputs[i].path, storage: .int16, compressionLevel: 1)
+            } catch {
+                failures.record(i, error)
+            }
+        }
+        if let error = failures.first { throw error }
+    }
+}
+
+/// The errors of parallel work, kept by index so the first one reported does not depend on scheduling.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [Int: Error] = [:]
+
+    func record(_ index: Int, _ error: Error) {
+        lock.lock()
+        errors[index] = error
+        lock.unlock()
+    }
+
+    var first: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors.keys.min().flatMap { errors[$0] }
     }
 }

@@ -18,7 +18,8 @@ long iqkit_read_range(const char *path, int gz, long long offset, void *buffer, 
 int iqkit_write_bytes(const char *path, int gz, const void *buffer, long count);
 
 /* Writes a header (plus the 4-byte empty extension flag when single != 0)
-   followed by the voxel bytes, to one file; gzip when gz != 0. Returns 0 on
+   followed by the voxel bytes, to one file; gzip at level gz (1–9) when
+   gz != 0. Returns 0 on
    success, -1 on failure. nifticlib 3.0.1's own writer cannot write
    single-file NIfTI-2, so iqkit encodes headers with nifticlib and writes
    the bytes itself. */
