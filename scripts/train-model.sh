@@ -5,7 +5,9 @@
 # 1. Simulates a labelled training corpus (120 scans) and a test corpus
 #    (60 scans; anatomies and voxel sizes never used in training), each
 #    setting labelled by its digital IEC phantom against EARL1/EARL2.
-# 2. 5-fold cross-validation on the training corpus (folds by anatomy).
+# 2. 5-fold cross-validation on the training corpus (folds by anatomy),
+#    one fold per run, each kept in $WORKDIR/cv-fold-K.json: an interrupted
+#    `make model` resumes at the first fold without a report.
 # 3. Trains the model on the whole training corpus.
 # 4. Scores it on the test corpus.
 # 5. Installs it as Phantoms/models/earl-classifier.json and writes the
@@ -23,8 +25,14 @@ t0=$(date +%s)
 [ -f "$work/test/labels.csv" ] || "$bin" simulate pet-patients "$work/test" --count 60 --split test --seed 2 --uncompressed
 t1=$(date +%s)
 if [ "$folds" -ge 2 ]; then
-  "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
-    --folds "$folds" --report "$work/cv.md" "${train_options[@]}"
+  parts=()
+  for k in $(seq 1 "$folds"); do
+    part="$work/cv-fold-$k.json"
+    [ -f "$part" ] || "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
+      --folds "$folds" --fold "$k" --cv-json "$part" "${train_options[@]}" > /dev/null
+    parts+=("$part")
+  done
+  "$bin" earl cv-merge "${parts[@]}" --report "$work/cv.md" > /dev/null
 else
   echo "cross-validation skipped (FOLDS=$folds)" > "$work/cv.md"
 fi

@@ -76,7 +76,50 @@ public struct CrossValidationReport: Codable, Sendable {
         public var result: EARLCheckResult
     }
 
-    public var markdown: String { Self.markdown(stage1: stage1, stage2: stage2, overall: overall) }
+    /// Folds, of `foldCount`, this report covers (1-based): all of them
+    /// unless the run was split (`crossValidate(…, only:)`).
+    public var foldNumbers: [Int]
+    public var foldCount: Int
+
+    public var markdown: String {
+        var text = Self.markdown(stage1: stage1, stage2: stage2, overall: overall)
+        if foldNumbers.count < foldCount {
+            text = "Folds \(foldNumbers.map(String.init).joined(separator: ", ")) of \(foldCount) only.\n\n" + text
+        }
+        let perFold = zip(foldNumbers, folds).map { n, f in
+            "| \(n) | \(f.testNames.count) | \(f.stage1.correct)/\(f.stage1.total) | \(f.stage2.correct)/\(f.stage2.total) | \(f.overall.correct)/\(f.overall.total) |"
+        }
+        return text + "\n\nPer fold (correct / total):\n\n| fold | test scans | stage 1 | stage 2 | overall |\n|---:|---:|---:|---:|---:|\n"
+            + perFold.joined(separator: "\n")
+    }
+
+    /// Pools reports of disjoint folds of one k-fold split (runs of single folds).
+    /// - Throws: `InputError.invalidData` when the reports disagree on k or share a fold.
+    public static func merge(_ parts: [(path: String, report: CrossValidationReport)]) throws -> CrossValidationReport {
+        guard let first = parts.first else { throw InputError.invalidSetting(name: "reports", problem: "none given") }
+        var merged = CrossValidationReport(
+            folds: [], stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
+            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)), predictions: [], foldNumbers: [], foldCount: first.report.foldCount)
+        var byFold: [(Int, Fold)] = []
+        for (path, part) in parts {
+            guard part.foldCount == merged.foldCount else {
+                throw InputError.invalidData(path: path, problem: "a \(part.foldCount)-fold report cannot be pooled with \(merged.foldCount)-fold ones")
+            }
+            for (n, fold) in zip(part.foldNumbers, part.folds) {
+                guard !byFold.contains(where: { $0.0 == n }) else { throw InputError.invalidData(path: path, problem: "fold \(n) appears in two reports") }
+                byFold.append((n, fold))
+            }
+            merged.predictions += part.predictions
+        }
+        for (n, fold) in byFold.sorted(by: { $0.0 < $1.0 }) {
+            merged.foldNumbers.append(n)
+            merged.folds.append(fold)
+            merged.stage1.add(fold.stage1)
+            merged.stage2.add(fold.stage2)
+            merged.overall.add(fold.overall)
+        }
+        return merged
+    }
 
     static func markdown(stage1: ConfusionMatrix, stage2: ConfusionMatrix, overall: ConfusionMatrix) -> String {
         func percent(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.1f %%", 100 * x) }
@@ -182,13 +225,21 @@ public enum EARLTraining {
 
     /// k-fold cross-validation with folds made of whole groups, stratified by
     /// label as far as groups allow (groups sorted by label, then dealt round-robin after a seeded shuffle).
-    public static func crossValidate(_ samples: [EARLSample], folds k: Int, configuration: EARLTrainingConfiguration, log: ((String) -> Void)? = nil) throws -> CrossValidationReport {
+    /// - Parameter only: 1-based fold numbers to run (nil: all); the split is
+    ///   the same whichever folds run, so single-fold runs can be pooled
+    ///   with `CrossValidationReport.merge`.
+    public static func crossValidate(
+        _ samples: [EARLSample], folds k: Int, only: Set<Int>? = nil, configuration: EARLTrainingConfiguration, log: ((String) -> Void)? = nil
+    ) throws -> CrossValidationReport {
         guard k >= 2 else { throw InputError.invalidSetting(name: "folds", problem: "need at least 2 folds, got \(k)") }
+        if let only, let bad = only.first(where: { !(1...k).contains($0) }) {
+            throw InputError.invalidSetting(name: "fold", problem: "fold \(bad) is not in 1…\(k)")
+        }
         let fold = foldAssignment(samples, folds: k, seed: configuration.seed)
         var report = CrossValidationReport(
             folds: [], stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
-            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)), predictions: [])
-        for f in 0..<k {
+            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)), predictions: [], foldNumbers: [], foldCount: k)
+        for f in 0..<k where only?.contains(f + 1) ?? true {
             let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }
             let test = samples.indices.filter { fold[$0] == f }.map { samples[$0] }
             if test.isEmpty { continue }
@@ -209,6 +260,7 @@ public enum EARLTraining {
             report.stage2.add(record.stage2)
             report.overall.add(record.overall)
             report.folds.append(record)
+            report.foldNumbers.append(f + 1)
         }
         return report
     }

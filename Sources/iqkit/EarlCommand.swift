@@ -8,7 +8,7 @@ import SparseCNN
 struct Earl: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "EARL compliance of patient PET scans: edge image + two sparse CNNs (clinical / EARL1 / EARL2).",
-        subcommands: [EarlCheck.self, EarlTrain.self, EarlEvaluate.self, EarlProfile.self])
+        subcommands: [EarlCheck.self, EarlTrain.self, EarlEvaluate.self, EarlCrossValidationMerge.self, EarlProfile.self])
 }
 
 extension EARLRequirement: ExpressibleByArgument {}
@@ -97,6 +97,9 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Output model file (JSON); may be left out with --folds ≥ 2 to cross-validate only.") var out: String?
     @Option(help: "Cross-validation folds (0 to skip).") var folds: Int = 5
     @Option(help: "Write the cross-validation report (Markdown) here.") var report: String?
+    @Option(help: ArgumentHelp("Run only these folds (1-based) of the --folds split; pool single-fold runs with `earl cv-merge`.", valueName: "k"))
+    var fold: [Int] = []
+    @Option(help: "Write the cross-validation report (JSON, per-scan predictions included) here.") var cvJSON: String?
     @Option(help: "Maximum epochs per stage.") var epochs: Int = 60
     @Option(help: "Seed of weights, shuffles and folds.") var seed: UInt64 = 1
     @Option(help: "Voxel size the scans are resampled to, in mm.") var voxelMM: Double = ScanPreprocessor.defaultInput.voxelSizeMM
@@ -115,6 +118,8 @@ struct EarlTrain: ParsableCommand {
         if minEpochs < 0 { throw ValidationError("--min-epochs must be ≥ 0") }
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
         if out == nil && folds < 2 { throw ValidationError("give --out, or --folds ≥ 2 to cross-validate only") }
+        if let bad = fold.first(where: { !(1...max(1, folds)).contains($0) }) { throw ValidationError("--fold \(bad) is not in 1…\(folds)") }
+        if !fold.isEmpty && out != nil { throw ValidationError("--fold runs part of a cross-validation; leave out --out") }
         if epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
         if !(learningRate.isFinite && learningRate > 0 && learningRate < 1) { throw ValidationError("--learning-rate must be in (0, 1)") }
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
@@ -123,7 +128,7 @@ struct EarlTrain: ParsableCommand {
     }
 
     func run() throws {
-        for output in [out, report].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: [labels]) }
+        for output in [out, report, cvJSON].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: [labels]) }
         let entries = try LabelsCSV.parse(path: labels)
         let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
@@ -139,13 +144,41 @@ struct EarlTrain: ParsableCommand {
                 maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
                 maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed)
         if folds >= 2 {
-            let cv = try EARLTraining.crossValidate(samples, folds: folds, configuration: configuration, log: log)
+            let cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
+            if let cvJSON { try ResultJSON.write(cv, to: cvJSON) }
         }
         guard let out else { return }
         let model = try EARLTraining.train(samples, configuration: configuration, log: log)
         try model.write(to: out)
+    }
+}
+
+struct EarlCrossValidationMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cv-merge",
+        abstract: "Pool the JSON reports of single-fold cross-validation runs (`earl train --fold k --cv-json F`) into one report.",
+        discussion: "The runs must share --folds, --seed and the labels file, so that their folds come from one split. Exit 2 on bad input.")
+
+    @Argument(help: "Reports written by `earl train --cv-json`.") var reports: [String]
+    @Option(help: "Write the pooled report (Markdown) here.") var report: String?
+    @Option(help: "Write the pooled report (JSON) here.") var json: String?
+
+    func run() throws {
+        for output in [report, json].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: reports) }
+        let parts = try reports.map { path -> (path: String, report: CrossValidationReport) in
+            let data = try FileChecks.readSmallFile(path)
+            do {
+                return (path, try JSONDecoder().decode(CrossValidationReport.self, from: data))
+            } catch {
+                throw InputError.invalidData(path: path, problem: "not a cross-validation report (\(error.localizedDescription))")
+            }
+        }
+        let merged = try CrossValidationReport.merge(parts)
+        print(merged.markdown)
+        if let report { try AtomicOutput.write(merged.markdown + "\n", to: report) }
+        if let json { try ResultJSON.write(merged, to: json) }
     }
 }
 

@@ -69,4 +69,32 @@ import EARLClassifier
         }
         #expect(report.markdown.contains("| clinical |"))
     }
+
+    /// Folds run separately (training is deterministic), written as JSON and
+    /// pooled, give the full run's matrices and predictions; pooling refuses
+    /// a fold twice and reports of another k.
+    @Test func singleFoldRunsPoolToTheFullRun() throws {
+        let samples = try Self.samples(0..<4)
+        var config = Self.configuration
+        config.training.maxEpochs = 2
+        let full = try EARLTraining.crossValidate(samples, folds: 3, configuration: config)
+        func roundTrip(_ r: CrossValidationReport) throws -> CrossValidationReport {
+            try JSONDecoder().decode(CrossValidationReport.self, from: try JSONEncoder().encode(r))
+        }
+        let a = try roundTrip(try EARLTraining.crossValidate(samples, folds: 3, only: [2], configuration: config))
+        let b = try roundTrip(try EARLTraining.crossValidate(samples, folds: 3, only: [1, 3], configuration: config))
+        #expect(a.foldNumbers == [2] && b.foldNumbers == [1, 3])
+        #expect(a.markdown.hasPrefix("Folds 2 of 3 only."))
+        let merged = try CrossValidationReport.merge([("b.json", b), ("a.json", a)])
+        #expect(merged.foldNumbers == [1, 2, 3])
+        #expect(merged.stage1 == full.stage1 && merged.stage2 == full.stage2 && merged.overall == full.overall)
+        let byName = { (r: CrossValidationReport) in Dictionary(uniqueKeysWithValues: r.predictions.map { ($0.name, $0.result.label) }) }
+        #expect(byName(merged) == byName(full))
+        #expect(!merged.markdown.contains("only."))
+        #expect(throws: InputError.self) { try CrossValidationReport.merge([("a.json", a), ("again.json", a)]) }
+        var other = a
+        other.foldCount = 5
+        #expect(throws: InputError.self) { try CrossValidationReport.merge([("b.json", b), ("five.json", other)]) }
+        #expect(throws: InputError.self) { try EARLTraining.crossValidate(samples, folds: 3, only: [4], configuration: config) }
+    }
 }
