@@ -97,9 +97,7 @@ public struct CrossValidationReport: Codable, Sendable {
     /// - Throws: `InputError.invalidData` when the reports disagree on k or share a fold.
     public static func merge(_ parts: [(path: String, report: CrossValidationReport)]) throws -> CrossValidationReport {
         guard let first = parts.first else { throw InputError.invalidSetting(name: "reports", problem: "none given") }
-        var merged = CrossValidationReport(
-            folds: [], stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
-            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)), predictions: [], foldNumbers: [], foldCount: first.report.foldCount)
+        var merged = CrossValidationReport(foldCount: first.report.foldCount)
         var byFold: [(Int, Fold)] = []
         for (path, part) in parts {
             guard part.foldCount == merged.foldCount else {
@@ -139,6 +137,24 @@ public struct CrossValidationReport: Codable, Sendable {
     }
 }
 
+extension CrossValidationReport.Fold {
+    /// No scans scored yet: empty stage-1, stage-2 and three-way matrices.
+    public init(testNames: [String]) {
+        self.init(
+            testNames: testNames, stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
+            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)))
+    }
+}
+
+extension CrossValidationReport {
+    /// A report of a k-fold split with no fold run yet.
+    public init(foldCount: Int) {
+        let empty = Fold(testNames: [])
+        self.init(
+            folds: [], stage1: empty.stage1, stage2: empty.stage2, overall: empty.overall, predictions: [], foldNumbers: [], foldCount: foldCount)
+    }
+}
+
 /// A trained model scored on a labelled test set (`iqkit earl evaluate`).
 public struct EvaluationReport: Codable, Sendable {
     public var kind = "earl-evaluation"
@@ -146,9 +162,7 @@ public struct EvaluationReport: Codable, Sendable {
     public var predictions: [CrossValidationReport.Prediction]
 
     public init() {
-        scores = .init(
-            testNames: [], stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
-            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)))
+        scores = .init(testNames: [])
         predictions = []
     }
 
@@ -236,18 +250,14 @@ public enum EARLTraining {
             throw InputError.invalidSetting(name: "fold", problem: "fold \(bad) is not in 1…\(k)")
         }
         let fold = foldAssignment(samples, folds: k, seed: configuration.seed)
-        var report = CrossValidationReport(
-            folds: [], stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
-            overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)), predictions: [], foldNumbers: [], foldCount: k)
+        var report = CrossValidationReport(foldCount: k)
         for f in 0..<k where only?.contains(f + 1) ?? true {
             let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }
             let test = samples.indices.filter { fold[$0] == f }.map { samples[$0] }
             if test.isEmpty { continue }
             log?("fold \(f + 1)/\(k): \(trainSet.count) training, \(test.count) test scans")
             let model = try train(trainSet, configuration: configuration, log: log)
-            var record = CrossValidationReport.Fold(
-                testNames: test.map(\.name), stage1: ConfusionMatrix(classes: EARLModel.stage1Classes), stage2: ConfusionMatrix(classes: EARLModel.stage2Classes),
-                overall: ConfusionMatrix(classes: EARLLabel.allCases.map(\.rawValue)))
+            var record = CrossValidationReport.Fold(testNames: test.map(\.name))
             for s in test {
                 let result = model.classify(s.prepared, path: s.name)
                 record.add(truth: s.label, result: result)

@@ -33,8 +33,8 @@ enum NIfTILibrary {
     ///   - headerPath: the `.nii[.gz]` or `.hdr[.gz]` to write.
     ///   - imagePath: the `.img[.gz]` of a pair, or nil for a single file.
     static func write(
-        _ volume: Volume, headerPath: String, imagePath: String?, compressed: Bool, version: NIfTIHeader.Version, datatype: NIfTIDatatype = .float32,
-        compressionLevel: Int32 = 6
+        _ volume: Volume, headerPath: String, imagePath: String?, compressed: Bool, version: NIfTIHeader.Version, datatype: NIfTIDatatype,
+        compressionLevel: Int32
     ) throws {
         _ = quiet
         precondition(datatype == .float32 || datatype == .int16, "only Float32 and Int16 are written")
@@ -105,7 +105,7 @@ enum NIfTILibrary {
             // the standard wants "\r\n\u{1A}\n" there.
             header.replaceSubrange(8..<12, with: [0x0D, 0x0A, 0x1A, 0x0A])
         }
-        let gz: Int32 = compressed ? max(1, min(9, compressionLevel)) : 0
+        let gz: Int32 = compressed ? compressionLevel : 0
         let int16: [Int16] = datatype == .int16
             ? volume.voxels.map { Int16(max(-32768, min(32767, $0.rounded(.toNearestOrAwayFromZero)))) } : []
         func withData<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {

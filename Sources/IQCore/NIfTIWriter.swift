@@ -12,6 +12,7 @@ public enum NIfTIWriter {
         case int16
 
         var datatype: NIfTIDatatype { self == .float32 ? .float32 : .int16 }
+        var bytesPerVoxel: Int { self == .float32 ? 4 : 2 }
     }
 
     /// Writes `volume` to `path` (`.nii`, `.nii.gz`, `.hdr` or `.hdr.gz`;
@@ -51,7 +52,7 @@ public enum NIfTIWriter {
                 volume, headerPath: tempLayout.headerPath, imagePath: layout.isPair ? tempLayout.imagePath : nil,
                 compressed: layout.compressed, version: chosen, datatype: storage.datatype,
                 compressionLevel: Int32(max(1, min(9, compressionLevel))))
-            try verify(tempLayout, volume: volume, bytesPerVoxel: storage == .int16 ? 2 : 4, path: path)
+            try verify(tempLayout, volume: volume, bytesPerVoxel: storage.bytesPerVoxel, path: path)
             if layout.isPair { try AtomicOutput.commit(tempLayout.imagePath, to: layout.imagePath) }
             try AtomicOutput.commit(tempLayout.headerPath, to: layout.headerPath)
         } catch {

@@ -13,6 +13,34 @@ public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
     DispatchQueue.concurrentPerform(iterations: count, execute: body)
 }
 
+/// `parallelFor` for work that can fail: every index runs, and the error of
+/// the lowest failing index is rethrown (so which error is reported does
+/// not depend on scheduling).
+public func parallelFor(_ count: Int, throwing body: @Sendable (Int) throws -> Void) throws {
+    let failures = IndexedFailures()
+    parallelFor(count) { i in
+        do { try body(i) } catch { failures.record(i, error) }
+    }
+    if let error = failures.first { throw error }
+}
+
+private final class IndexedFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [Int: Error] = [:]
+
+    func record(_ index: Int, _ error: Error) {
+        lock.lock()
+        errors[index] = error
+        lock.unlock()
+    }
+
+    var first: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors.keys.min().flatMap { errors[$0] }
+    }
+}
+
 /// A raw pointer that parallel workers may share because each writes its
 /// own disjoint range; the caller guarantees that, the type system cannot.
 public struct SharedBuffer<Element>: @unchecked Sendable {

@@ -42,20 +42,23 @@ public struct CTAcquisition: Sendable, Codable {
     /// (or `views`) and a detector of ⌈√(nx² + ny²)⌉ + 4 bins of one pixel.
     public struct SliceGeometry: Sendable, Equatable {
         public let nx: Int, ny: Int, views: Int, detectors: Int
+        /// cos θ and sin θ of each view, computed once for every slice and acquisition.
+        private let cosines: [Double], sines: [Double]
 
         public init(nx: Int, ny: Int, views: Int? = nil) {
             self.nx = nx
             self.ny = ny
-            self.views = views ?? Int((Double.pi / 2 * Double(max(nx, ny))).rounded(.up))
+            let count = views ?? Int((Double.pi / 2 * Double(max(nx, ny))).rounded(.up))
+            self.views = count
             detectors = Int((Double(nx * nx + ny * ny)).squareRoot().rounded(.up)) + 4
+            let thetas = (0..<count).map { Double.pi * Double($0) / Double(count) }
+            cosines = thetas.map { cos($0) }
+            sines = thetas.map { sin($0) }
         }
 
         public var centre: (x: Double, y: Double, detector: Double) { (Double(nx - 1) / 2, Double(ny - 1) / 2, Double(detectors - 1) / 2) }
 
-        public func angle(_ a: Int) -> (cos: Double, sin: Double) {
-            let t = Double.pi * Double(a) / Double(views)
-            return (cos(t), sin(t))
-        }
+        public func angle(_ a: Int) -> (cos: Double, sin: Double) { (cosines[a], sines[a]) }
     }
 
     /// The noise-free line integrals of a phantom (μ · length, dimensionless),
@@ -164,13 +167,15 @@ public struct CTAcquisition: Sendable, Codable {
     public static func backProject(_ sino: [Double], _ g: SliceGeometry) -> [Double] {
         let (cx, cy, cd) = g.centre
         var image = [Double](repeating: 0, count: g.nx * g.ny)
-        let angles = (0..<g.views).map { g.angle($0) }
         let tileRows = max(1, 8192 / max(1, g.nx))
         let filtered = sino.map(Float.init)
         var tile = [Float](repeating: 0, count: g.nx * tileRows)
         // Detector position of pixel (0, y) in view a, and its step along x.
-        func start(_ a: Int, _ y: Int) -> Float { Float((-cx) * angles[a].cos + (Double(y) - cy) * angles[a].sin + cd) }
-        func step(_ a: Int) -> Float { Float(angles[a].cos) }
+        func start(_ a: Int, _ y: Int) -> Float {
+            let (c, s) = g.angle(a)
+            return Float((-cx) * c + (Double(y) - cy) * s + cd)
+        }
+        func step(_ a: Int) -> Float { Float(g.angle(a).cos) }
         filtered.withUnsafeBufferPointer { sp in
             image.withUnsafeMutableBufferPointer { ip in
                 tile.withUnsafeMutableBufferPointer { tp in
@@ -316,24 +321,23 @@ public struct HybridIterative: Sendable, Codable {
         var next = y
         let nxy = nx * ny
         for _ in 0..<iterations {
-            x.withUnsafeMutableBufferPointer { xp in
-                next.withUnsafeMutableBufferPointer { np in
-                    y.withUnsafeBufferPointer { yp in
-                        guide.withUnsafeBufferPointer { gp in
-                            guard let xb = xp.baseAddress, let nb = np.baseAddress, let yb = yp.baseAddress, let gb = gp.baseAddress else { return }
-                            let prev = SharedBuffer(xb, count: xp.count), out = SharedBuffer(nb, count: np.count)
-                            let input = SharedBuffer(UnsafeMutablePointer(mutating: yb), count: yp.count)
-                            let g = SharedBuffer(UnsafeMutablePointer(mutating: gb), count: gp.count)
-                            parallelFor(nz) { z in
+            let current = x
+            next.withUnsafeMutableBufferPointer { np in
+                guard let nb = np.baseAddress else { return }
+                let out = SharedBuffer(nb, count: np.count)
+                parallelFor(nz) { z in
+                    current.withUnsafeBufferPointer { prev in
+                        y.withUnsafeBufferPointer { input in
+                            guide.withUnsafeBufferPointer { g in
                                 for row in 0..<ny {
                                     for col in 0..<nx {
                                         let i = col + nx * row + nxy * z
-                                        let gi = g.base[i]
-                                        var num = input.base[i], den: Float = 1
+                                        let gi = g[i]
+                                        var num = input[i], den: Float = 1
                                         @inline(__always) func neighbour(_ j: Int) {
-                                            let d = gi - g.base[j]
+                                            let d = gi - g[j]
                                             let w = beta / (1 + d * d * inverseDelta2)
-                                            num += w * prev.base[j]
+                                            num += w * prev[j]
                                             den += w
                                         }
                                         if col > 0 { neighbour(i - 1) }
@@ -342,7 +346,7 @@ public struct HybridIterative: Sendable, Codable {
                                         if row < ny - 1 { neighbour(i + nx) }
                                         if z > 0 { neighbour(i - nxy) }
                                         if z < nz - 1 { neighbour(i + nxy) }
-                                        out.base[i] = num / den
+                                        out[i] = num / den
                                     }
                                 }
                             }

@@ -119,32 +119,8 @@ public struct VesselSeries: Sendable {
     /// Writes the recons of one acquisition side by side (gzip is single-threaded),
     /// stored as CT scanners store images, whole HU in 16 bits, gzip level 1.
     static func writeConcurrently(_ outputs: [(path: String, volume: Volume)]) throws {
-        let failures = FailureBox()
-        parallelFor(outputs.count) { i in
-            do {
-                try NIfTIWriter.write(outputs[i].volume, to: outputs[i].path, storage: .int16, compressionLevel: 1)
-            } catch {
-                failures.record(i, error)
-            }
-        }
-        if let error = failures.first { throw error }
-    }
-}
-
-/// The errors of parallel work, kept by index so the first one reported does not depend on scheduling.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [Int: Error] = [:]
-
-    func record(_ index: Int, _ error: Error) {
-        lock.lock()
-        errors[index] = error
-        lock.unlock()
-    }
-
-    var first: Error? {
-        lock.lock()
-        defer { lock.unlock() }
-        return errors.keys.min().flatMap { errors[$0] }
+        try parallelFor(outputs.count, throwing: { i in
+            try NIfTIWriter.write(outputs[i].volume, to: outputs[i].path, storage: .int16, compressionLevel: 1)
+        })
     }
 }
