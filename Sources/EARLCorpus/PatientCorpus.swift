@@ -17,6 +17,13 @@ import Simulation
 /// The `train` and `test` splits draw from disjoint anatomy seeds and
 /// disjoint voxel-size sets, so a test scan's anatomy and scanner grid were
 /// never seen in training.
+///
+/// With `pairedAnatomies` every anatomy is rendered once per label (one
+/// clinical, one EARL1 and one EARL2 setting, as the seed study
+/// reconstructed each patient's data three ways). A network trained on such
+/// a corpus cannot tell the labels apart by anatomy, lesion pattern or body
+/// size, only by what the reconstruction did to them; without pairing each
+/// anatomy appears once, and a small stage-2 training set is learnt by heart.
 public struct PatientCorpus {
     public enum Split: String, Codable, Sendable, CaseIterable {
         case train, test
@@ -47,11 +54,14 @@ public struct PatientCorpus {
         public var minimumMargin: Double
         /// Partial-volume sub-samples per axis when rendering anatomies.
         public var supersampling: Int
+        /// Render each anatomy once per label (see the type's note) instead of once.
+        public var pairedAnatomies: Bool
 
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
-            minimumMargin: Double = 0.1, supersampling: Int = 2
+            minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false
         ) {
+            self.pairedAnatomies = pairedAnatomies
             self.count = count
             self.seed = seed
             self.split = split
@@ -201,6 +211,11 @@ public struct PatientCorpus {
     }
 
     /// Which setting and anatomy each scan gets (no rendering).
+    ///
+    /// Unpaired: scan i gets anatomy `base + i`. Paired: the scans of each
+    /// label are shuffled (seeded, so that one anatomy's three settings are
+    /// not the same triple as its neighbour's) and the k-th scan of every
+    /// label gets anatomy `base + k`.
     public func plan(_ settings: [LabelledSetting]) -> [Scan] {
         var remaining = quotas
         var scans: [Scan] = []
@@ -216,7 +231,23 @@ public struct PatientCorpus {
                         noiseSeed: random.next(), settingID: s.id))
             }
         }
-        return scans
+        guard options.pairedAnatomies else { return scans }
+        var pairing = SplitMix64.stream(seed: options.seed, index: options.split == .train ? 4 : 5)
+        var paired: [Scan] = []
+        for label in EARLLabel.allCases {
+            var ofLabel = scans.filter { $0.label == label }
+            pairing.shuffle(&ofLabel)
+            for (k, var scan) in ofLabel.enumerated() {
+                scan.anatomySeed = options.split.anatomySeedBase + UInt64(k)
+                scan.group = "anatomy-\(scan.anatomySeed)"
+                paired.append(scan)
+            }
+        }
+        // Anatomy by anatomy, labels in a fixed order within each.
+        let order = Dictionary(uniqueKeysWithValues: EARLLabel.allCases.enumerated().map { ($1, $0) })
+        paired.sort { ($0.anatomySeed, order[$0.label] ?? 0) < ($1.anatomySeed, order[$1.label] ?? 0) }
+        for i in paired.indices { paired[i].file = String(format: "scan-%04d.nii.gz", i) }
+        return paired
     }
 
     /// The scan image: the anatomy rendered at the setting's voxel size and reconstructed with it (Bq/mL).

@@ -25,12 +25,14 @@ struct SimulatePetPatients: ParsableCommand {
     @Option(help: "Transverse field of view in mm.") var fovMM: Double = 500
     @Option(help: "Scans per labelled setting (different anatomies).") var scansPerSetting: Int = 2
     @Option(help: "Leave out settings closer than this to the band edge deciding their label, in band widths.") var minimumMargin: Double = 0.1
+    @Flag(help: "Render every anatomy once per label (a clinical, an EARL1 and an EARL2 setting), as a study reconstructing each patient three ways; labels then cannot be told apart by anatomy.")
+    var paired = false
     @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
 
     func run() throws {
         let options = PatientCorpus.Options(
             count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
-            minimumMargin: minimumMargin)
+            minimumMargin: minimumMargin, pairedAnatomies: paired)
         let corpus = try PatientCorpus(options: options, labeller: try .standard())
         let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")
         let counts = manifest.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

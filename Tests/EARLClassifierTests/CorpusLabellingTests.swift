@@ -109,6 +109,33 @@ import Testing
         #expect(Set(a.map(\.group)).count == a.count)
     }
 
+    /// Paired corpus: every anatomy carries one scan of each label, all with
+    /// the same group (so cross-validation keeps them together), and the
+    /// settings are the unpaired plan's, in the same numbers.
+    @Test func pairedAnatomiesCarryEveryLabel() throws {
+        let labeller = try SettingLabeller.standard()
+        let setting = ReconstructionSetting(fwhmMM: 7, psfOvershoot: 0, noiseCOV: 0.1, voxelMM: SIMD3(repeating: 4))
+        let labelled = (0..<15).map { i in
+            PatientCorpus.LabelledSetting(
+                id: i, setting: setting,
+                phantom: SettingLabel(category: .earl1, label: EARLLabel.allCases[i % 3], margin: 1, rcMax: [], rcMean: [], verdicts: [:]))
+        }
+        let unpaired = try PatientCorpus(options: .init(count: 30, split: .train), labeller: labeller).plan(labelled)
+        let paired = try PatientCorpus(options: .init(count: 30, split: .train, pairedAnatomies: true), labeller: labeller).plan(labelled)
+        #expect(paired.count == 30)
+        let byAnatomy = Dictionary(grouping: paired, by: \.anatomySeed)
+        #expect(byAnatomy.count == 10)
+        for (anatomy, scans) in byAnatomy {
+            #expect(Set(scans.map(\.label)) == Set(EARLLabel.allCases), "anatomy \(anatomy)")
+            #expect(Set(scans.map(\.group)) == ["anatomy-\(anatomy)"])
+        }
+        #expect(paired.map(\.settingID).sorted() == unpaired.map(\.settingID).sorted())
+        #expect(Set(paired.map(\.file)).count == 30)
+        // Shuffled within labels: the anatomies do not all get the settings in proposal order.
+        let earl1Settings = paired.filter { $0.label == .earl1 }.map(\.settingID)
+        #expect(earl1Settings != earl1Settings.sorted())
+    }
+
     @Test func refusesBadOptions() throws {
         let labeller = try SettingLabeller.standard()
         #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 2), labeller: labeller) }
