@@ -185,7 +185,7 @@ public enum EARLTraining {
 
     /// Trains both stages: stage 1 on every sample (clinical vs compliant),
     /// stage 2 on the compliant ones (EARL1 vs EARL2), each with a stratified
-    /// validation split for early stopping.
+    /// validation split of whole groups for early stopping.
     /// - Throws: `InputError.invalidData` when a stage lacks one of its classes.
     public static func train(_ samples: [EARLSample], configuration: EARLTrainingConfiguration, log: ((String) -> Void)? = nil) throws -> EARLModel {
         let stage1Labels = samples.map { $0.label.isCompliant ? 1 : 0 }
@@ -195,10 +195,10 @@ public enum EARLTraining {
             throw InputError.invalidData(path: "training set", problem: "\(name) needs samples of both classes")
         }
         let s1 = trainStage(
-            samples.map(\.prepared.tensor), labels: stage1Labels, architecture: configuration.stage1Architecture, configuration: configuration, seed: configuration.seed,
+            samples.map(\.prepared.tensor), labels: stage1Labels, groups: samples.map(\.group), architecture: configuration.stage1Architecture, configuration: configuration, seed: configuration.seed,
             log: log.map { l in { l("stage 1 " + $0) } })
         let s2 = trainStage(
-            compliant.map(\.prepared.tensor), labels: stage2Labels, architecture: configuration.stage2Architecture, configuration: configuration,
+            compliant.map(\.prepared.tensor), labels: stage2Labels, groups: compliant.map(\.group), architecture: configuration.stage2Architecture, configuration: configuration,
             seed: configuration.seed &+ 1, log: log.map { l in { l("stage 2 " + $0) } })
         return try EARLModel(
             stage1: s1.network, stage2: s2.network, input: configuration.input,
@@ -206,9 +206,12 @@ public enum EARLTraining {
     }
 
     static func trainStage(
-        _ tensors: [SparseTensor], labels: [Int], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64, log: ((String) -> Void)?
+        _ tensors: [SparseTensor], labels: [Int], groups: [String], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64,
+        log: ((String) -> Void)?
     ) -> (network: Network, history: TrainingHistory) {
-        let split = Trainer.stratifiedSplit(labels: labels, fraction: configuration.validationFraction, seed: seed)
+        // Validation scans share no group (anatomy, patient) with training
+        // scans, so early stopping is not fooled by anatomies seen in training.
+        let split = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: configuration.validationFraction, seed: seed)
         let network = Network(architecture: architecture, seed: seed)
         var config = configuration.training
         config.seed = seed

@@ -36,7 +36,7 @@ public struct PreparedScan {
 ///    site; recovery depends on it, and resampling would otherwise hide it),
 ///    each clamped to ±`featureClamp` so a full bladder cannot dominate.
 public struct ScanPreprocessor: Sendable {
-    public static let supportedFeatures: Set<String> = ["edge", "intensity", "native-voxel"]
+    public static let supportedFeatures: Set<String> = ["edge", "edge-relative", "intensity", "native-voxel"]
     /// "body-median": image and edge divided by the body's median uptake.
     /// "body-median-edge-mad": the image as above, the edge image divided by
     /// its own robust spread in the body (1.4826 × median absolute deviation),
@@ -55,7 +55,7 @@ public struct ScanPreprocessor: Sendable {
                 name: "normalisation", problem: "unknown normalisation \"\(input.normalisation)\" (known: \(Self.normalisations.sorted().joined(separator: ", ")))")
         }
         for f in input.features where !Self.supportedFeatures.contains(f) {
-            throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: edge, intensity, native-voxel)")
+            throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: \(Self.supportedFeatures.sorted().joined(separator: ", ")))")
         }
         guard input.voxelSizeMM.isFinite, input.voxelSizeMM > 0, input.activeStride >= 1, !input.features.isEmpty else {
             throw InputError.invalidSetting(name: "input", problem: "voxel size must be > 0 mm, stride ≥ 1, at least one feature")
@@ -110,6 +110,7 @@ public struct ScanPreprocessor: Sendable {
                         let v: Float
                         switch f {
                         case "edge": v = edge.voxels[i] * edgeScale
+                        case "edge-relative": v = edge.voxels[i] * scale
                         case "native-voxel": v = nativeVoxel
                         default: v = resampled.voxels[i] * scale
                         }

@@ -191,6 +191,40 @@ public enum Trainer {
         return (training.sorted(), validation.sorted())
     }
 
+    /// A stratified split that never separates a group (one patient's or
+    /// anatomy's scans): groups are taken in a seeded random order and each
+    /// goes to validation while no class would exceed its share
+    /// (`fraction` of its members, at least one for classes of two or more),
+    /// to training otherwise.
+    public static func groupedStratifiedSplit(labels: [Int], groups: [String], fraction: Double, seed: UInt64) -> (training: [Int], validation: [Int]) {
+        precondition(labels.count == groups.count, "one group per label")
+        var random = SplitMix64(seed: seed)
+        var members: [String: [Int]] = [:]
+        for (i, g) in groups.enumerated() { members[g, default: []].append(i) }
+        var order = members.keys.sorted()
+        random.shuffle(&order)
+        var share: [Int: Int] = [:]
+        for c in Set(labels) {
+            let n = labels.filter { $0 == c }.count
+            share[c] = n >= 2 ? max(1, Int((Double(n) * fraction).rounded())) : 0
+        }
+        var taken: [Int: Int] = [:]
+        var training: [Int] = []
+        var validation: [Int] = []
+        for g in order {
+            let indices = members[g] ?? []
+            var counts: [Int: Int] = [:]
+            for i in indices { counts[labels[i], default: 0] += 1 }
+            if counts.allSatisfy({ c, n in (taken[c] ?? 0) + n <= (share[c] ?? 0) }) {
+                for (c, n) in counts { taken[c, default: 0] += n }
+                validation += indices
+            } else {
+                training += indices
+            }
+        }
+        return (training.sorted(), validation.sorted())
+    }
+
     static func classWeights(_ labels: [Int], classes: Int, balance: Bool) -> [Double] {
         guard balance, !labels.isEmpty else { return [Double](repeating: 1, count: classes) }
         var counts = [Int](repeating: 0, count: classes)

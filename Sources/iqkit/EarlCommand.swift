@@ -103,6 +103,10 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Maximum epochs per stage.") var epochs: Int = 60
     @Option(help: "Seed of weights, shuffles and folds.") var seed: UInt64 = 1
     @Option(help: "Voxel size the scans are resampled to, in mm.") var voxelMM: Double = ScanPreprocessor.defaultInput.voxelSizeMM
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp("Input channels, in order (\(ScanPreprocessor.supportedFeatures.sorted().joined(separator: ", "))).", valueName: "feature"))
+    var features: [String] = ScanPreprocessor.defaultInput.features
     @Option(help: "AdamW learning rate.") var learningRate: Double = TrainingConfiguration().learningRate
     @Option(help: "Scans per mini-batch (slabs with slab input).") var batchSize: Int = TrainingConfiguration().batchSize
     @Option(help: "Clip each update's gradient to this global L2 norm (0: no clipping).") var maxGradientNorm: Double = 1
@@ -133,6 +137,8 @@ struct EarlTrain: ParsableCommand {
         let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
         input.voxelSizeMM = voxelMM
+        input.features = features
+        _ = try ScanPreprocessor(input: input)
         var samples: [EARLSample] = []
         for e in entries {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path

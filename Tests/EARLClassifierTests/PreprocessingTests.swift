@@ -22,6 +22,28 @@ import EARLClassifier
         #expect(worst < 1e-5, "worst relative difference \(worst)")
     }
 
+    /// "edge-relative" is the edge image over the body median whatever the
+    /// normalisation, so under "body-median-edge-mad" it is the "edge"
+    /// channel times one constant (the edge MAD over the body median), and
+    /// under "body-median" the two channels are equal. Units still cancel.
+    @Test func relativeEdgeChannel() throws {
+        let scan = SyntheticScans.scan(seed: 5, label: .earl2)
+        let mad = try ScanPreprocessor(input: InputSpecification(
+            voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median-edge-mad", features: ["edge", "edge-relative"], activeStride: 1)).prepare(scan, path: "a")
+        let plain = try ScanPreprocessor(input: InputSpecification(
+            voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge", "edge-relative"], activeStride: 1)).prepare(scan, path: "b")
+        let f = plain.tensor.features
+        #expect(stride(from: 0, to: f.count, by: 2).allSatisfy { f[$0] == f[$0 + 1] })
+        #expect(mad.tensor.features.enumerated().filter { $0.offset % 2 == 1 }.map(\.element) == f.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+        let g = mad.tensor.features
+        let ratios = stride(from: 0, to: g.count, by: 2).compactMap { abs(g[$0]) > 0.5 && abs(g[$0]) < 19 ? g[$0 + 1] / g[$0] : nil }
+        let spread = (ratios.max() ?? 0) - (ratios.min() ?? 0)
+        #expect(!ratios.isEmpty && spread <= 1e-5 * abs(ratios[0]), "ratio spread \(spread)")
+        #expect(throws: InputError.self) {
+            try ScanPreprocessor(input: InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edges"], activeStride: 1))
+        }
+    }
+
     /// The mask holds the body, lungs included: its volume is within 8 % of
     /// the noise-free body volume (the threshold sits in the blurred edge),
     /// and the centre of a lung is inside.

@@ -115,3 +115,24 @@ import SparseCNN
         }
     }
 }
+
+@Suite struct ValidationSplitTests {
+    /// Groups of three (one scan per class) and single-scan groups: no group
+    /// is split, each class gets its share (half of 14 = 7), and the split is
+    /// a partition that depends only on the seed.
+    @Test func groupedSplitKeepsGroupsWholeAndStratifies() {
+        var labels: [Int] = []
+        var groups: [String] = []
+        for g in 0..<8 { for c in 0..<3 { labels.append(c); groups.append("triple-\(g)") } }
+        for i in 0..<18 { labels.append(i % 3); groups.append("single-\(i)") }
+        let (training, validation) = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: 0.5, seed: 7)
+        #expect((training + validation).sorted() == Array(labels.indices))
+        #expect(Set(training).isDisjoint(with: Set(validation)))
+        #expect(Set(training.map { groups[$0] }).isDisjoint(with: Set(validation.map { groups[$0] })))
+        for c in 0..<3 { #expect(validation.filter { labels[$0] == c }.count == 7, "class \(c)") }
+        let again = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: 0.5, seed: 7)
+        #expect(again.validation == validation)
+        let other = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: 0.5, seed: 8)
+        #expect(other.validation != validation)
+    }
+}
