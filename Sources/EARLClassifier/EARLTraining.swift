@@ -175,6 +175,39 @@ public struct EvaluationReport: Codable, Sendable {
     public var markdown: String { CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) }
 }
 
+/// The inputs and results of the two stages, shared with the workers that
+/// train them: each worker reads its own stage's inputs and writes only its
+/// own result slot; log lines are serialised by a lock.
+private final class StageRuns: @unchecked Sendable {
+    typealias Stage = (tensors: [SparseTensor], labels: [Int], groups: [String], architecture: Architecture, seed: UInt64)
+    let stages: [Stage]
+    var results: [(network: Network, history: TrainingHistory)?]
+    private let log: ((String) -> Void)?
+    private let lock = NSLock()
+
+    init(log: ((String) -> Void)?, stages: [Stage]) {
+        self.log = log
+        self.stages = stages
+        self.results = Array(repeating: nil, count: stages.count)
+    }
+
+    func run(_ i: Int, configuration: EARLTrainingConfiguration) {
+        let s = stages[i]
+        let write: ((String) -> Void)? = log.map { l in
+            { line in
+                self.lock.lock()
+                l("stage \(i + 1) " + line)
+                self.lock.unlock()
+            }
+        }
+        let result = EARLTraining.trainStage(
+            s.tensors, labels: s.labels, groups: s.groups, architecture: s.architecture, configuration: configuration, seed: s.seed, log: write)
+        lock.lock()
+        results[i] = result
+        lock.unlock()
+    }
+}
+
 /// Training and cross-validation of the two-stage classifier from labelled scans.
 public enum EARLTraining {
     /// Preprocesses one labelled scan.
@@ -194,12 +227,25 @@ public enum EARLTraining {
         for (name, labels) in [("stage 1 (clinical/compliant)", stage1Labels), ("stage 2 (earl1/earl2)", stage2Labels)] where Set(labels).count < 2 {
             throw InputError.invalidData(path: "training set", problem: "\(name) needs samples of both classes")
         }
-        let s1 = trainStage(
-            samples.map(\.prepared.tensor), labels: stage1Labels, groups: samples.map(\.group), architecture: configuration.stage1Architecture, configuration: configuration, seed: configuration.seed,
-            log: log.map { l in { l("stage 1 " + $0) } })
-        let s2 = trainStage(
-            compliant.map(\.prepared.tensor), labels: stage2Labels, groups: compliant.map(\.group), architecture: configuration.stage2Architecture, configuration: configuration,
-            seed: configuration.seed &+ 1, log: log.map { l in { l("stage 2 " + $0) } })
+        let stages = StageRuns(
+            log: log,
+            stages: [
+                (samples.map(\.prepared.tensor), stage1Labels, samples.map(\.group), configuration.stage1Architecture, configuration.seed),
+                (compliant.map(\.prepared.tensor), stage2Labels, compliant.map(\.group), configuration.stage2Architecture, configuration.seed &+ 1),
+            ])
+        // The two stages are independent networks and the CNN itself runs on
+        // one thread (BLAS aside), so on two or more cores they train side by
+        // side, BLAS on one thread each; the results are those of training
+        // them one after the other with single-threaded BLAS.
+        if ProcessInfo.processInfo.activeProcessorCount > 1 {
+            let previous = BLAS.threads
+            BLAS.setThreads(1)
+            defer { BLAS.setThreads(previous) }
+            parallelFor(2) { stages.run($0, configuration: configuration) }
+        } else {
+            for i in 0..<2 { stages.run(i, configuration: configuration) }
+        }
+        guard let s1 = stages.results[0], let s2 = stages.results[1] else { preconditionFailure("a stage did not run") }
         return try EARLModel(
             stage1: s1.network, stage2: s2.network, input: configuration.input,
             notes: ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)"], histories: (s1.history, s2.history))

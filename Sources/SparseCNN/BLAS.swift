@@ -10,9 +10,17 @@ import Foundation
 public enum BLAS {
     /// Sets OpenBLAS's worker threads. The CNN calls BLAS only from one
     /// thread at a time (never inside `parallelFor`), so BLAS may use every core.
+    /// Call it only while no other thread uses the CNN: it applies the count
+    /// at once, so with 1 thread the products that follow never touch the
+    /// shared thread setting and several networks may train side by side.
     public static func setThreads(_ count: Int) {
         maxThreads = max(1, count)
+        openblas_set_num_threads(Int32(maxThreads))
+        currentThreads = maxThreads
     }
+
+    /// The thread count `setThreads` last set (default: the cores this process may use).
+    public static var threads: Int { maxThreads }
 
     /// Threads for large products; small ones run on one thread, because
     /// waking OpenBLAS's pool costs more than a product of a few MFLOP
