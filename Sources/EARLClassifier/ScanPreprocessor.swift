@@ -17,7 +17,8 @@ public struct PreparedScan {
 ///
 /// Steps, in order:
 /// 1. NaN/Inf voxels become 0.
-/// 2. Trilinear resampling to isotropic `voxelSizeMM` (same field of view),
+/// 2. Resampling to isotropic `voxelSizeMM` (same field of view; trilinear,
+///    or nearest voxel with `resampling: "nearest"`),
 ///    so 2–4.1 mm voxels and 128–440 matrices give one grid. Resampling
 ///    precedes the edge image: the edge image is then computed at the same
 ///    voxel size for every scanner, and memory and time stay small for
@@ -43,6 +44,8 @@ public struct ScanPreprocessor: Sendable {
     /// so the edge feature is in units of the scan's noise and the network
     /// need not learn to divide by the noise level.
     public static let normalisations: Set<String> = ["body-median", "body-median-edge-mad"]
+    /// Resampling methods (`InputSpecification.resampling`; nil = trilinear).
+    public static let resamplings: Set<String> = ["trilinear", "nearest"]
     /// Bound on normalised feature values (body median = 1).
     public static let featureClamp: Float = 20
 
@@ -53,6 +56,9 @@ public struct ScanPreprocessor: Sendable {
         guard Self.normalisations.contains(input.normalisation) else {
             throw InputError.invalidSetting(
                 name: "normalisation", problem: "unknown normalisation \"\(input.normalisation)\" (known: \(Self.normalisations.sorted().joined(separator: ", ")))")
+        }
+        if let r = input.resampling, !Self.resamplings.contains(r) {
+            throw InputError.invalidSetting(name: "resampling", problem: "unknown resampling \"\(r)\" (known: \(Self.resamplings.sorted().joined(separator: ", ")))")
         }
         for f in input.features where !Self.supportedFeatures.contains(f) {
             throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: \(Self.supportedFeatures.sorted().joined(separator: ", ")))")
@@ -74,7 +80,10 @@ public struct ScanPreprocessor: Sendable {
         let nativeVoxel = Float(pow(scan.spacingMM.x * scan.spacingMM.y * scan.spacingMM.z, 1.0 / 3) / input.voxelSizeMM)
         volume.replaceNonFinite(with: 0)
         let size = input.voxelSizeMM
-        let resampled = volume.spacingMM == SIMD3(repeating: size) ? volume : Resampler.trilinear(volume, spacingMM: SIMD3(repeating: size))
+        let target = SIMD3(repeating: size)
+        let resampled =
+            volume.spacingMM == target
+            ? volume : input.resampling == "nearest" ? Resampler.nearest(volume, spacingMM: target) : Resampler.trilinear(volume, spacingMM: target)
         let (mask, _) = BodyMask.compute(resampled)
         let inside = zip(resampled.voxels, mask).compactMap { $1 ? $0 : nil }
         let bodyVoxels = inside.count

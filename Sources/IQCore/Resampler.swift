@@ -16,6 +16,20 @@ public enum Resampler {
     /// is updated so that every new voxel keeps its world position in mm.
     /// Non-finite voxels are read as 0.
     public static func trilinear(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>) -> Volume {
+        resample(volume, spacingMM: newSpacing, nearest: false)
+    }
+
+    /// Nearest-voxel resampling onto the grid `trilinear` uses (same voxel
+    /// count, spacing and geometry): each new voxel takes the value of the
+    /// old voxel whose centre is nearest (ties away from zero). Values are
+    /// copied, never averaged, so noise and edge sharpness per voxel stay
+    /// those of the native grid whatever its spacing; positions are off by at
+    /// most half an old voxel. Non-finite voxels are read as 0.
+    public static func nearest(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>) -> Volume {
+        resample(volume, spacingMM: newSpacing, nearest: true)
+    }
+
+    private static func resample(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>, nearest: Bool) -> Volume {
         let old = volume.spacingMM
         let nx = resampledCount(volume.nx, spacingMM: old.x, newSpacingMM: newSpacing.x)
         let ny = resampledCount(volume.ny, spacingMM: old.y, newSpacingMM: newSpacing.y)
@@ -31,6 +45,12 @@ public enum Resampler {
             var w = [Float](repeating: 0, count: n)
             for i in 0..<n {
                 let p = min(max(Double(i) * r + s, 0), Double(oldN - 1))
+                if nearest {
+                    // Weight 0: the interpolation below returns the lo voxel exactly.
+                    lo[i] = Int(p.rounded())
+                    hi[i] = lo[i]
+                    continue
+                }
                 let f = min(Int(p), max(oldN - 2, 0))
                 lo[i] = f
                 hi[i] = min(f + 1, oldN - 1)

@@ -108,8 +108,17 @@ public struct InputSpecification: Codable, Equatable, Sendable {
     /// and inference then see inputs of one size whatever the scan's axial
     /// extent (whole body or a few bed positions). nil: the whole scan at once.
     public var slabSlices: Int?
+    /// How the scan is brought to `voxelSizeMM`: "trilinear" (nil: model
+    /// files written before the field existed) or "nearest" (values copied
+    /// from the nearest native voxel, so the interpolation does not smooth
+    /// some native grids more than others).
+    public var resampling: String?
 
-    public init(voxelSizeMM: Double, edgeFWHMMM: Double, normalisation: String, features: [String], activeStride: Int, slabSlices: Int? = nil) {
+    public init(
+        voxelSizeMM: Double, edgeFWHMMM: Double, normalisation: String, features: [String], activeStride: Int, slabSlices: Int? = nil,
+        resampling: String? = nil
+    ) {
+        self.resampling = resampling
         self.voxelSizeMM = voxelSizeMM
         self.edgeFWHMMM = edgeFWHMMM
         self.normalisation = normalisation

@@ -107,6 +107,8 @@ struct EarlTrain: ParsableCommand {
         parsing: .upToNextOption,
         help: ArgumentHelp("Input channels, in order (\(ScanPreprocessor.supportedFeatures.sorted().joined(separator: ", "))).", valueName: "feature"))
     var features: [String] = ScanPreprocessor.defaultInput.features
+    @Option(help: "How scans are brought to --voxel-mm: trilinear or nearest (values of the nearest native voxel, not averaged).")
+    var resampling: String = ScanPreprocessor.defaultInput.resampling ?? "trilinear"
     @Option(help: "AdamW learning rate.") var learningRate: Double = TrainingConfiguration().learningRate
     @Option(help: "Scans per mini-batch (slabs with slab input).") var batchSize: Int = TrainingConfiguration().batchSize
     @Option(help: "Clip each update's gradient to this global L2 norm (0: no clipping).") var maxGradientNorm: Double = 1
@@ -138,6 +140,7 @@ struct EarlTrain: ParsableCommand {
         var input = ScanPreprocessor.defaultInput
         input.voxelSizeMM = voxelMM
         input.features = features
+        input.resampling = resampling == "trilinear" ? nil : resampling  // nil: trilinear, as in model files that predate the field
         _ = try ScanPreprocessor(input: input)
         var samples: [EARLSample] = []
         for e in entries {

@@ -44,6 +44,32 @@ import EARLClassifier
         }
     }
 
+    /// `resampling`: "nearest" feeds the network copies of native voxels
+    /// (the scan's own noise), "trilinear" averages neighbours; on a grid
+    /// that needs no resampling the two agree exactly; an unknown method is
+    /// refused.
+    @Test func resamplingMethod() throws {
+        let scan = SyntheticScans.scan(seed: 6, label: .earl2)  // 4 mm: no resampling needed at 4 mm
+        var spec = InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["intensity"], activeStride: 1)
+        let plain = try ScanPreprocessor(input: spec).prepare(scan, path: "t")
+        spec.resampling = "nearest"
+        let near = try ScanPreprocessor(input: spec).prepare(scan, path: "n")
+        #expect(near.tensor.features == plain.tensor.features)
+        // At 5 mm every nearest-resampled feature is a native voxel scaled
+        // (as the preprocessor scales it); trilinear ones mostly are not.
+        func nativeShare(_ p: PreparedScan) -> Double {
+            let scale = Float(1 / p.bodyMedian), clamp = ScanPreprocessor.featureClamp
+            let values = Set(scan.voxels.map { min(max($0 * scale, -clamp), clamp) })
+            return Double(p.tensor.features.filter { values.contains($0) }.count) / Double(p.tensor.features.count)
+        }
+        spec.voxelSizeMM = 5
+        #expect(nativeShare(try ScanPreprocessor(input: spec).prepare(scan, path: "n5")) == 1)
+        spec.resampling = nil
+        #expect(nativeShare(try ScanPreprocessor(input: spec).prepare(scan, path: "t5")) < 0.5)
+        spec.resampling = "cubic"
+        #expect(throws: InputError.self) { try ScanPreprocessor(input: spec) }
+    }
+
     /// The mask holds the body, lungs included: its volume is within 8 % of
     /// the noise-free body volume (the threshold sits in the blurred edge),
     /// and the centre of a lung is inside.
