@@ -24,7 +24,7 @@ work="${2:-.build-model}"
 folds="${FOLDS:-5}"
 epochs="${EPOCHS:-60}"
 cores=$(nproc)
-jobs="${JOBS:-$cores}"
+parallel="${JOBS:-$cores}"
 train_options=(--epochs "$epochs" --learning-rate 1e-3 --seed 1)
 mkdir -p "$work"
 t0=$(date +%s)
@@ -32,12 +32,12 @@ t0=$(date +%s)
 [ -f "$work/test/labels.csv" ] || "$bin" simulate pet-patients "$work/test" --count 60 --split test --seed 2 --uncompressed
 t1=$(date +%s)
 
-# Runs "$@" in the background on core $slot % cores, at most $jobs at a time.
+# Runs "$@" in the background on core $slot % cores, at most $parallel at a time.
 slot=0
 status=0
 run_job() {
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || status=$?; done
-  if command -v taskset > /dev/null && [ "$jobs" -gt 1 ]; then
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || status=$?; done
+  if command -v taskset > /dev/null && [ "$parallel" -gt 1 ]; then
     taskset -c $((slot % cores)) "$@" &
   else
     "$@" &
@@ -77,7 +77,7 @@ mv Phantoms/models/earl-classifier.json.tmp Phantoms/models/earl-classifier.json
   echo "| step | wall time (s) |"
   echo "|---|---:|"
   echo "| simulate corpora (train 120 + test 60 scans, skipped when present) | $((t1 - t0)) |"
-  echo "| ${folds}-fold cross-validation and training the shipped model, $jobs at a time | $((t3 - t1)) |"
+  echo "| ${folds}-fold cross-validation and training the shipped model, $parallel at a time | $((t3 - t1)) |"
   echo "| scoring the test corpus | $((t4 - t3)) |"
   echo
   echo "## ${folds}-fold cross-validation (training corpus, folds by anatomy)"

@@ -234,17 +234,12 @@ public enum EARLTraining {
                 (compliant.map(\.prepared.tensor), stage2Labels, compliant.map(\.group), configuration.stage2Architecture, configuration.seed &+ 1),
             ])
         // The two stages are independent networks and the CNN itself runs on
-        // one thread (BLAS aside), so on two or more cores they train side by
-        // side, BLAS on one thread each; the results are those of training
-        // them one after the other with single-threaded BLAS.
-        if ProcessInfo.processInfo.activeProcessorCount > 1 {
-            let previous = BLAS.threads
-            BLAS.setThreads(1)
-            defer { BLAS.setThreads(previous) }
-            parallelFor(2) { stages.run($0, configuration: configuration) }
-        } else {
-            for i in 0..<2 { stages.run(i, configuration: configuration) }
-        }
+        // one thread (BLAS aside), so they train side by side (one after the
+        // other on one core: `parallelFor`), BLAS on one thread each.
+        let previous = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(previous) }
+        parallelFor(2) { stages.run($0, configuration: configuration) }
         guard let s1 = stages.results[0], let s2 = stages.results[1] else { preconditionFailure("a stage did not run") }
         return try EARLModel(
             stage1: s1.network, stage2: s2.network, input: configuration.input,

@@ -44,7 +44,7 @@ public struct ScanPreprocessor: Sendable {
     /// so the edge feature is in units of the scan's noise and the network
     /// need not learn to divide by the noise level.
     public static let normalisations: Set<String> = ["body-median", "body-median-edge-mad"]
-    /// Resampling methods (`InputSpecification.resampling`; nil = trilinear).
+    /// Resampling methods (`InputSpecification.resampling`).
     public static let resamplings: Set<String> = ["trilinear", "nearest"]
     /// Bound on normalised feature values (body median = 1).
     public static let featureClamp: Float = 20
@@ -57,8 +57,9 @@ public struct ScanPreprocessor: Sendable {
             throw InputError.invalidSetting(
                 name: "normalisation", problem: "unknown normalisation \"\(input.normalisation)\" (known: \(Self.normalisations.sorted().joined(separator: ", ")))")
         }
-        if let r = input.resampling, !Self.resamplings.contains(r) {
-            throw InputError.invalidSetting(name: "resampling", problem: "unknown resampling \"\(r)\" (known: \(Self.resamplings.sorted().joined(separator: ", ")))")
+        guard Self.resamplings.contains(input.resampling) else {
+            throw InputError.invalidSetting(
+                name: "resampling", problem: "unknown resampling \"\(input.resampling)\" (known: \(Self.resamplings.sorted().joined(separator: ", ")))")
         }
         for f in input.features where !Self.supportedFeatures.contains(f) {
             throw InputError.invalidSetting(name: "features", problem: "unknown feature \"\(f)\" (known: \(Self.supportedFeatures.sorted().joined(separator: ", ")))")

@@ -46,9 +46,7 @@ public enum Resampler {
             for i in 0..<n {
                 let p = min(max(Double(i) * r + s, 0), Double(oldN - 1))
                 if nearest {
-                    // Weight 0: the interpolation below returns the lo voxel exactly.
                     lo[i] = Int(p.rounded())
-                    hi[i] = lo[i]
                     continue
                 }
                 let f = min(Int(p), max(oldN - 2, 0))
@@ -69,6 +67,14 @@ public enum Resampler {
                     @inline(__always) func v(_ i: Int) -> Float {
                         let x = src[i]
                         return x.isFinite ? x : 0
+                    }
+                    if nearest {
+                        let z0 = az.lo[z] * ox * oy
+                        for y in 0..<ny {
+                            let y0 = z0 + ay.lo[y] * ox
+                            for x in 0..<nx { dst[x + nx * (y + ny * z)] = v(y0 + ax.lo[x]) }
+                        }
+                        return
                     }
                     let z0 = az.lo[z] * ox * oy, z1 = az.hi[z] * ox * oy, wz = az.w[z]
                     for y in 0..<ny {

@@ -108,15 +108,15 @@ public struct InputSpecification: Codable, Equatable, Sendable {
     /// and inference then see inputs of one size whatever the scan's axial
     /// extent (whole body or a few bed positions). nil: the whole scan at once.
     public var slabSlices: Int?
-    /// How the scan is brought to `voxelSizeMM`: "trilinear" (nil: model
-    /// files written before the field existed) or "nearest" (values copied
-    /// from the nearest native voxel, so the interpolation does not smooth
-    /// some native grids more than others).
-    public var resampling: String?
+    /// How the scan is brought to `voxelSizeMM`: "trilinear" (also what a
+    /// model file without the field gets) or "nearest" (values copied from
+    /// the nearest native voxel, so the interpolation does not smooth some
+    /// native grids more than others).
+    public var resampling: String
 
     public init(
         voxelSizeMM: Double, edgeFWHMMM: Double, normalisation: String, features: [String], activeStride: Int, slabSlices: Int? = nil,
-        resampling: String? = nil
+        resampling: String = "trilinear"
     ) {
         self.resampling = resampling
         self.voxelSizeMM = voxelSizeMM
@@ -125,5 +125,16 @@ public struct InputSpecification: Codable, Equatable, Sendable {
         self.features = features
         self.activeStride = activeStride
         self.slabSlices = slabSlices
+    }
+
+    /// As synthesised, except that files written before `resampling` existed
+    /// (their models were trained on trilinear input) decode as "trilinear".
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            voxelSizeMM: try c.decode(Double.self, forKey: .voxelSizeMM), edgeFWHMMM: try c.decode(Double.self, forKey: .edgeFWHMMM),
+            normalisation: try c.decode(String.self, forKey: .normalisation), features: try c.decode([String].self, forKey: .features),
+            activeStride: try c.decode(Int.self, forKey: .activeStride), slabSlices: try c.decodeIfPresent(Int.self, forKey: .slabSlices),
+            resampling: try c.decodeIfPresent(String.self, forKey: .resampling) ?? "trilinear")
     }
 }

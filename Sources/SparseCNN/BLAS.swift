@@ -8,11 +8,10 @@ import Foundation
 /// and columns of C, never over the shared dimension, so a product is
 /// bit-identical from run to run for a given thread count.
 public enum BLAS {
-    /// Sets OpenBLAS's worker threads. The CNN calls BLAS only from one
-    /// thread at a time (never inside `parallelFor`), so BLAS may use every core.
-    /// Call it only while no other thread uses the CNN: it applies the count
-    /// at once, so with 1 thread the products that follow never touch the
-    /// shared thread setting and several networks may train side by side.
+    /// Sets OpenBLAS's worker threads, at once. One network trains on one
+    /// thread, so BLAS may use every core; networks training side by side
+    /// (`EARLTraining.train`) set 1 first, after which no product touches the
+    /// shared thread setting. Call it only while no network is computing.
     public static func setThreads(_ count: Int) {
         maxThreads = max(1, count)
         openblas_set_num_threads(Int32(maxThreads))

@@ -175,24 +175,9 @@ public enum Trainer {
         return (loss / n, Double(correct) / n)
     }
 
-    /// A stratified split: about `fraction` of each class goes to validation
-    /// (at least one per class with two or more members).
-    public static func stratifiedSplit(labels: [Int], fraction: Double, seed: UInt64) -> (training: [Int], validation: [Int]) {
-        var random = SplitMix64(seed: seed)
-        var training: [Int] = []
-        var validation: [Int] = []
-        for c in Set(labels).sorted() {
-            var members = labels.indices.filter { labels[$0] == c }
-            random.shuffle(&members)
-            let n = members.count >= 2 ? max(1, Int((Double(members.count) * fraction).rounded())) : 0
-            validation += members.prefix(n)
-            training += members.dropFirst(n)
-        }
-        return (training.sorted(), validation.sorted())
-    }
-
     /// A stratified split that never separates a group (one patient's or
-    /// anatomy's scans): groups are taken in a seeded random order and each
+    /// anatomy's scans; give every sample its own group for a plain
+    /// stratified split): groups are taken in a seeded random order and each
     /// goes to validation while no class would exceed its share
     /// (`fraction` of its members, at least one for classes of two or more),
     /// to training otherwise.

@@ -108,7 +108,7 @@ struct EarlTrain: ParsableCommand {
         help: ArgumentHelp("Input channels, in order (\(ScanPreprocessor.supportedFeatures.sorted().joined(separator: ", "))).", valueName: "feature"))
     var features: [String] = ScanPreprocessor.defaultInput.features
     @Option(help: "How scans are brought to --voxel-mm: trilinear or nearest (values of the nearest native voxel, not averaged).")
-    var resampling: String = ScanPreprocessor.defaultInput.resampling ?? "trilinear"
+    var resampling: String = ScanPreprocessor.defaultInput.resampling
     @Option(help: "AdamW learning rate.") var learningRate: Double = TrainingConfiguration().learningRate
     @Option(help: "Scans per mini-batch (slabs with slab input).") var batchSize: Int = TrainingConfiguration().batchSize
     @Option(help: "Clip each update's gradient to this global L2 norm (0: no clipping).") var maxGradientNorm: Double = 1
@@ -140,7 +140,7 @@ struct EarlTrain: ParsableCommand {
         var input = ScanPreprocessor.defaultInput
         input.voxelSizeMM = voxelMM
         input.features = features
-        input.resampling = resampling == "trilinear" ? nil : resampling  // nil: trilinear, as in model files that predate the field
+        input.resampling = resampling
         _ = try ScanPreprocessor(input: input)
         var samples: [EARLSample] = []
         for e in entries {

@@ -64,7 +64,7 @@ import EARLClassifier
         }
         spec.voxelSizeMM = 5
         #expect(nativeShare(try ScanPreprocessor(input: spec).prepare(scan, path: "n5")) == 1)
-        spec.resampling = nil
+        spec.resampling = "trilinear"
         #expect(nativeShare(try ScanPreprocessor(input: spec).prepare(scan, path: "t5")) < 0.5)
         spec.resampling = "cubic"
         #expect(throws: InputError.self) { try ScanPreprocessor(input: spec) }
