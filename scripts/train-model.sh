@@ -10,7 +10,8 @@
 # 2. 5-fold cross-validation on the training corpus (folds by anatomy),
 #    one fold per process, each kept in $WORKDIR/cv-fold-K.json: an
 #    interrupted `make model` resumes at the folds without a report.
-# 3. Trains the model on the whole training corpus.
+# 3. Trains the model on the whole training corpus (started before the
+#    folds; skipped when $WORKDIR/earl-classifier.json exists).
 # 4. Scores it on the test corpus.
 # 5. Installs it as Phantoms/models/earl-classifier.json and writes the
 #    generated figures to docs/benchmarks/earl-model-run.md.
@@ -32,18 +33,27 @@ t0=$(date +%s)
 [ -f "$work/test/labels.csv" ] || "$bin" simulate pet-patients "$work/test" --count 60 --split test --seed 2 --uncompressed
 t1=$(date +%s)
 
-# Runs "$@" in the background on core $slot % cores, at most $parallel at a time.
-slot=0
+# Runs "$@" in the background, at most $parallel at a time, each pinned to a
+# core that no running job holds.
+declare -a core_pid
 status=0
 run_job() {
   while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || status=$?; done
+  local core=0
+  for c in $(seq 0 $((cores - 1))); do
+    if [ -z "${core_pid[$c]:-}" ] || ! kill -0 "${core_pid[$c]}" 2> /dev/null; then core=$c; break; fi
+  done
   if command -v taskset > /dev/null && [ "$parallel" -gt 1 ]; then
-    taskset -c $((slot % cores)) "$@" &
+    taskset -c "$core" "$@" &
   else
     "$@" &
   fi
-  slot=$((slot + 1))
+  core_pid[$core]=$!
 }
+# The shipped model first, then the folds: the model is what an
+# interrupted run should have.
+[ -f "$work/earl-classifier.json" ] || run_job "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
+  --out "$work/earl-classifier.json" --folds 0 "${train_options[@]}" > "$work/final.md"
 parts=()
 if [ "$folds" -ge 2 ]; then
   for k in $(seq 1 "$folds"); do
@@ -53,7 +63,6 @@ if [ "$folds" -ge 2 ]; then
       --folds "$folds" --fold "$k" --cv-json "$part" "${train_options[@]}" > "$work/cv-fold-$k.md"
   done
 fi
-run_job "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" --out "$work/earl-classifier.json" --folds 0 "${train_options[@]}"
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || status=$?; done
 [ "$status" -eq 0 ] || { echo "a training process failed (exit $status)" >&2; exit "$status"; }
 if [ "$folds" -ge 2 ]; then

@@ -49,10 +49,20 @@ public final class EARLModel {
     public var input: InputSpecification { preprocessor.input }
 
     /// Classifies a prepared scan.
+    ///
+    /// Both stages always run (their probabilities are reported), side by
+    /// side when two cores are free: independent networks on shared input
+    /// sites, BLAS on one thread each meanwhile (restored afterwards). BLAS's
+    /// thread setting is process-wide, so one model classifies one scan at a
+    /// time; callers run scans in turn.
     public func classify(_ prepared: PreparedScan, path: String) -> EARLCheckResult {
         let inputs = input.slabSlices.map { prepared.tensor.zSlabs(thickness: $0) } ?? [prepared.tensor]
-        let p1 = stage1.predict(slabs: inputs)
-        let p2 = stage2.predict(slabs: inputs)
+        let runs = StagePredictions(networks: [stage1, stage2], inputs: inputs)
+        let previous = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(previous) }
+        parallelFor(2) { runs.run($0) }
+        let p1 = runs.results[0], p2 = runs.results[1]
         let compliant = p1[1]
         let probabilities = EARLProbabilities(clinical: p1[0], earl1: compliant * p2[0], earl2: compliant * p2[1])
         let label: EARLLabel = p1[0] >= Self.threshold ? .clinical : (p2[1] > 0.5 ? .earl2 : .earl1)
@@ -96,4 +106,21 @@ public final class EARLModel {
             throw InputError.invalidData(path: path, problem: error.description)
         }
     }
+}
+
+/// The two stages' predictions on one scan, computed by `parallelFor`
+/// workers: each worker uses only its own network and writes only its own
+/// slot; the shared input sites lock their rulebook caches.
+private final class StagePredictions: @unchecked Sendable {
+    let networks: [Network]
+    let inputs: [SparseTensor]
+    var results: [[Double]]
+
+    init(networks: [Network], inputs: [SparseTensor]) {
+        self.networks = networks
+        self.inputs = inputs
+        self.results = Array(repeating: [], count: networks.count)
+    }
+
+    func run(_ stage: Int) { results[stage] = networks[stage].predict(slabs: inputs) }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The sites of a sparse tensor: integer coordinates of the active voxels at
 /// one resolution level, with a map from coordinate to row.
 ///
@@ -5,9 +7,13 @@
 /// layer maps coordinate c to `c >> 1` (floor division). The class caches the
 /// rulebooks of the layers that run on it, so a stack of convolutions on the
 /// same sites builds its neighbour lists once (hence a class: identity).
-public final class ActiveSet {
+/// The caches are filled under a lock, so networks may run on the same
+/// sites from several threads at once (the two EARL stages do); a rulebook
+/// asked for by two threads is built once, the second waits for it.
+public final class ActiveSet: @unchecked Sendable {
     public let coordinates: [SIMD3<Int32>]
     let map: CoordinateMap
+    private let lock = NSLock()
     private var submanifoldRulebooks: [Int: Rulebook] = [:]
     private var downsampled: (sites: ActiveSet, rulebook: Rulebook)?
 
@@ -24,6 +30,8 @@ public final class ActiveSet {
 
     /// Neighbour pairs of a submanifold convolution with an odd cubic kernel.
     func submanifoldRulebook(kernelSize: Int) -> Rulebook {
+        lock.lock()
+        defer { lock.unlock() }
         if let cached = submanifoldRulebooks[kernelSize] { return cached }
         let book = Rulebook.submanifold(self, kernelSize: kernelSize)
         submanifoldRulebooks[kernelSize] = book
@@ -33,6 +41,8 @@ public final class ActiveSet {
     /// The sites one level down (each 2×2×2 block with an active voxel) and the
     /// pairs of the 2×2×2 stride-2 convolution onto them.
     func downsampling() -> (sites: ActiveSet, rulebook: Rulebook) {
+        lock.lock()
+        defer { lock.unlock() }
         if let cached = downsampled { return cached }
         let result = Rulebook.downsampling(self)
         downsampled = result

@@ -43,6 +43,15 @@ import EARLClassifier
             let p = r.probabilities
             #expect(abs(p.clinical + p.earl1 + p.earl2 - 1) < 1e-9)
         }
+        // `classify` runs the stages side by side on shared input sites; each
+        // stage predicted alone, in turn, on fresh sites gives the same
+        // probabilities to the last bit.
+        for (sample, r) in zip(test, results) {
+            let fresh = { SparseTensor(sites: ActiveSet(coordinates: sample.prepared.tensor.sites.coordinates), channels: sample.prepared.tensor.channels, features: sample.prepared.tensor.features) }
+            let slabs = { Self.input.slabSlices.map { fresh().zSlabs(thickness: $0) } ?? [fresh()] }
+            #expect(model.stage1.predict(slabs: slabs())[1] == r.stage1Compliant)
+            #expect(model.stage2.predict(slabs: slabs())[1] == r.stage2EARL2)
+        }
         let path = NSTemporaryDirectory() + "earl-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try model.write(to: path)
