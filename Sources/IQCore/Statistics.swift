@@ -34,6 +34,12 @@ public enum Statistics {
         return q[1] - q[0]
     }
 
+    /// Arithmetic mean (accumulated in Double); NaN for an empty sample.
+    ///
+    /// Inlinable, like `standardDeviation`: a generic called from another
+    /// module is otherwise not specialised, and every element goes through
+    /// protocol witnesses.
+    @inlinable
     public static func mean<C: Collection>(_ values: C) -> Double where C.Element: BinaryFloatingPoint {
         guard !values.isEmpty else { return .nan }
         var sum = 0.0
@@ -42,6 +48,7 @@ public enum Statistics {
     }
 
     /// Sample standard deviation (n − 1 denominator); 0 for one value, NaN for none.
+    @inlinable
     public static func standardDeviation<C: Collection>(_ values: C) -> Double where C.Element: BinaryFloatingPoint {
         guard values.count > 1 else { return values.isEmpty ? .nan : 0 }
         let m = mean(values)

@@ -68,8 +68,12 @@ struct ImageInfo: Codable {
         let range = v.finiteRange
         min = range.map { Double($0.lowerBound) }
         max = range.map { Double($0.upperBound) }
-        let finite = v.voxels.filter(\.isFinite)
-        mean = finite.isEmpty ? nil : Statistics.mean(finite)
+        var sum = 0.0, finite = 0
+        for x in v.voxels where x.isFinite {
+            sum += Double(x)
+            finite += 1
+        }
+        mean = finite == 0 ? nil : sum / Double(finite)
         nonFiniteVoxels = s.nonFiniteVoxels
     }
 

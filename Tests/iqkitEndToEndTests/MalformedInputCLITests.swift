@@ -79,6 +79,10 @@ import Testing
         var r = try CLIRunner.run(["info", dir + "/nan.nii", "--json"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("\"nonFiniteVoxels\" : 2"))
+        // Mean and range over the 22 finite voxels: (0 + … + 23 − 5 − 6) / 22.
+        let info = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(abs((info?["mean"] as? Double ?? 0) - Double(276 - 5 - 6) / 22) < 1e-9)
+        #expect(info?["min"] as? Double == 0 && info?["max"] as? Double == 23)
         r = try CLIRunner.run(["edge", dir + "/nan.nii", dir + "/edge.nii"])
         #expect(r.status == 0)
         #expect(r.stderr.contains("2 NaN/Inf voxels are treated as 0"))
