@@ -56,12 +56,17 @@ public struct PatientCorpus {
         public var supersampling: Int
         /// Render each anatomy once per label (see the type's note) instead of once.
         public var pairedAnatomies: Bool
+        /// Fraction of clinical proposals that are PSF reconstructions with an
+        /// EARL2-like post-filter (see `propose`): the clinical scans hardest
+        /// to tell from EARL2. 0 keeps the proposals of earlier versions.
+        public var nearEdgeClinical: Double
 
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
-            minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false
+            minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0
         ) {
             self.pairedAnatomies = pairedAnatomies
+            self.nearEdgeClinical = nearEdgeClinical
             self.count = count
             self.seed = seed
             self.split = split
@@ -79,6 +84,9 @@ public struct PatientCorpus {
             guard (1...20).contains(scansPerSetting) else { throw InputError.invalidSetting(name: "--scans-per-setting", problem: "must be 1…20") }
             guard minimumMargin.isFinite, (0...0.5).contains(minimumMargin) else { throw InputError.invalidSetting(name: "--minimum-margin", problem: "must be 0…0.5") }
             guard (1...6).contains(supersampling) else { throw InputError.invalidSetting(name: "--supersampling", problem: "must be 1…6") }
+            guard nearEdgeClinical.isFinite, (0...1).contains(nearEdgeClinical) else {
+                throw InputError.invalidSetting(name: "--near-edge-clinical", problem: "must be 0…1")
+            }
         }
     }
 
@@ -148,11 +156,20 @@ public struct PatientCorpus {
     /// and EARL1-style: moderate and strong post-filters). The bands, not the
     /// family, decide each setting's label; settings between the families
     /// are not proposed, so the classifier is not trained or tested on them.
-    static func propose(_ family: EARLLabel, voxel: SIMD3<Double>, random r: inout SplitMix64) -> ReconstructionSetting {
+    ///
+    /// With `nearEdgeClinical` > 0 that fraction of clinical proposals are
+    /// PSF reconstructions with an EARL2-like filter (FWHM 4.5–5.6 mm,
+    /// overshoot 0.2–0.45); those the phantom scores above the EARL2 band are
+    /// clinical scans that look almost like EARL2 ones. At 0 no extra random
+    /// draw is made, so earlier corpora are reproduced exactly.
+    public static func propose(_ family: EARLLabel, voxel: SIMD3<Double>, nearEdgeClinical: Double = 0, random r: inout SplitMix64) -> ReconstructionSetting {
         func u(_ a: Double, _ b: Double) -> Double { a + (b - a) * r.nextUniform() }
         let noise = u(0.05, 0.18)
         switch family {
         case .clinical:
+            if nearEdgeClinical > 0, r.nextUniform() < nearEdgeClinical {
+                return ReconstructionSetting(fwhmMM: u(4.5, 5.6), psfOvershoot: u(0.2, 0.45), noiseCOV: noise, voxelMM: voxel)
+            }
             let psf = r.nextUniform() < 0.7
             return ReconstructionSetting(fwhmMM: psf ? u(2.5, 4.5) : u(2.5, 4.0), psfOvershoot: psf ? u(0.2, 0.6) : 0, noiseCOV: noise, voxelMM: voxel)
         case .earl2:
@@ -185,7 +202,7 @@ public struct PatientCorpus {
             let open = families.filter { (needed[$0] ?? 0) > 0 }
             let family = open[attempts % open.count]
             let voxel = voxels[Int(random.next() % UInt64(voxels.count))]
-            let setting = Self.propose(family, voxel: voxel, random: &random)
+            let setting = Self.propose(family, voxel: voxel, nearEdgeClinical: options.nearEdgeClinical, random: &random)
             let phantom = try labeller.label(setting, seed: random.next())
             let note = "\(setting.summary): \(phantom.category.rawValue)"
             guard let label = phantom.label else {

@@ -27,12 +27,14 @@ struct SimulatePetPatients: ParsableCommand {
     @Option(help: "Leave out settings closer than this to the band edge deciding their label, in band widths.") var minimumMargin: Double = 0.1
     @Flag(help: "Render every anatomy once per label (a clinical, an EARL1 and an EARL2 setting), as a study reconstructing each patient three ways; labels then cannot be told apart by anatomy.")
     var paired = false
+    @Option(help: "Fraction (0–1) of clinical proposals that are PSF reconstructions with an EARL2-like filter (FWHM 4.5–5.6 mm, overshoot 0.2–0.45): clinical scans close to the EARL2 edge.")
+    var nearEdgeClinical: Double = 0
     @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
 
     func run() throws {
         let options = PatientCorpus.Options(
             count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
-            minimumMargin: minimumMargin, pairedAnatomies: paired)
+            minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical)
         let corpus = try PatientCorpus(options: options, labeller: try .standard())
         let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")
         let counts = manifest.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

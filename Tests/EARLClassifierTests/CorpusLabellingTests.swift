@@ -141,6 +141,38 @@ import Testing
         #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 2), labeller: labeller) }
         #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, bedPositions: 0), labeller: labeller) }
         #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, minimumMargin: .nan), labeller: labeller) }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, nearEdgeClinical: 1.5), labeller: labeller) }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, nearEdgeClinical: .nan), labeller: labeller) }
+    }
+
+    /// Near-edge clinical proposals come only when asked for, in the asked
+    /// fraction and ranges.
+    @Test func nearEdgeClinicalProposals() {
+        func draw(_ fraction: Double, _ n: Int) -> [ReconstructionSetting] {
+            var r = SplitMix64.stream(seed: 7, index: 0)
+            return (0..<n).map { _ in PatientCorpus.propose(.clinical, voxel: SIMD3(repeating: 4), nearEdgeClinical: fraction, random: &r) }
+        }
+        // Ordinary clinical proposals stay at or below 4.5 mm.
+        let nearEdge = { (s: ReconstructionSetting) in s.fwhmMM > 4.5 }
+        #expect(!draw(0, 3000).contains(where: nearEdge))
+        #expect(draw(1, 500).allSatisfy { (4.5...5.6).contains($0.fwhmMM) && (0.2...0.45).contains($0.psfOvershoot) && $0.noiseCOV >= 0.05 })
+        // Binomial(3000, 1/3): the fraction's standard deviation is 0.0086; 5 of them.
+        let third = Double(draw(1.0 / 3, 3000).filter(nearEdge).count) / 3000
+        #expect(abs(third - 1.0 / 3) < 0.043)
+    }
+
+    /// Without near-edge proposals the stream is that of earlier versions,
+    /// so `make model` reproduces the shipped model's corpora. Known answers
+    /// from the version that shipped it (seed 1, stream 0).
+    @Test func proposalStreamUnchanged() {
+        var r = SplitMix64.stream(seed: 1, index: 0)
+        let settings = [EARLLabel.clinical, .earl2, .earl1, .clinical].map { PatientCorpus.propose($0, voxel: SIMD3(repeating: 3), random: &r) }
+        let got = settings.flatMap { [$0.fwhmMM, $0.psfOvershoot, $0.noiseCOV] }
+        let expected = [
+            3.1665388255836584, 0, 0.14695162844415116, 6.316023030146259, 0, 0.10775441110742655,
+            7.5710173687939335, 0, 0.11799873338062758, 3.4098758149405795, 0.4120315990006356, 0.10253848197652934,
+        ]
+        #expect(zip(got, expected).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) }, "\(got)")
     }
 }
 
