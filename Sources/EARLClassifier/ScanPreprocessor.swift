@@ -110,19 +110,29 @@ public struct ScanPreprocessor: Sendable {
         var features: [Float] = []
         features.reserveCapacity(coordinates.capacity * input.features.count)
         let clamp = Self.featureClamp
+        // Feature names resolved once, not per voxel.
+        enum Feature { case edge, edgeRelative, nativeVoxel, intensity }
+        let kinds: [Feature] = input.features.map {
+            switch $0 {
+            case "edge": .edge
+            case "edge-relative": .edgeRelative
+            case "native-voxel": .nativeVoxel
+            default: .intensity
+            }
+        }
         for z in Swift.stride(from: 0, to: nz, by: stride) {
             for y in Swift.stride(from: 0, to: ny, by: stride) {
                 for x in Swift.stride(from: 0, to: nx, by: stride) {
                     let i = x + nx * (y + ny * z)
                     guard mask[i] else { continue }
                     coordinates.append(SIMD3(Int32(x / stride), Int32(y / stride), Int32(z / stride)))
-                    for f in input.features {
+                    for kind in kinds {
                         let v: Float
-                        switch f {
-                        case "edge": v = edge.voxels[i] * edgeScale
-                        case "edge-relative": v = edge.voxels[i] * scale
-                        case "native-voxel": v = nativeVoxel
-                        default: v = resampled.voxels[i] * scale
+                        switch kind {
+                        case .edge: v = edge.voxels[i] * edgeScale
+                        case .edgeRelative: v = edge.voxels[i] * scale
+                        case .nativeVoxel: v = nativeVoxel
+                        case .intensity: v = resampled.voxels[i] * scale
                         }
                         features.append(min(max(v, -clamp), clamp))
                     }

@@ -8,7 +8,14 @@ extension SparseTensor {
     /// (the tapering ends of a body) are left out; the fullest always stays.
     public func zSlabs(thickness: Int, minimumFraction: Double = 0.3) -> [SparseTensor] {
         let coordinates = sites.coordinates
-        guard thickness >= 1, let zMin = coordinates.map(\.z).min(), let zMax = coordinates.map(\.z).max() else { return [self] }
+        // One pass, no key paths: `map(\.z)` on SIMD3 goes through the key-path
+        // runtime per element (≈ 0.2 s on a whole-body scan's 0.7 M sites).
+        guard thickness >= 1, var zMin = coordinates.first?.z else { return [self] }
+        var zMax = zMin
+        for c in coordinates {
+            zMin = min(zMin, c.z)
+            zMax = max(zMax, c.z)
+        }
         let slabCount = Int(zMax - zMin) / thickness + 1
         if slabCount == 1 { return [self] }
         var rows = [[Int]](repeating: [], count: slabCount)
@@ -37,7 +44,7 @@ extension SparseTensor {
     /// an augmentation, since left and right are alike for the question asked.
     public func mirroredX() -> SparseTensor {
         let coordinates = sites.coordinates
-        guard let lo = coordinates.map(\.x).min(), let hi = coordinates.map(\.x).max() else { return self }
+        guard let lo = coordinates.lazy.map({ $0.x }).min(), let hi = coordinates.lazy.map({ $0.x }).max() else { return self }
         let flipped = coordinates.map { SIMD3(hi + lo - $0.x, $0.y, $0.z) }
         return SparseTensor(sites: ActiveSet(coordinates: flipped), channels: channels, features: features)
     }
