@@ -95,15 +95,30 @@ public enum NIfTIReader {
         let bytesPerVoxel = header.datatype.bytesPerVoxel ?? 0
         let byteCount = plan.voxelsPerFrame * bytesPerVoxel
         let offset = plan.voxOffset + Int64(plan.frame ?? 0) * Int64(byteCount)
+        func check(_ got: Int) throws {
+            if got < 0 {
+                throw InputError.truncatedData(path: path, problem: "cannot reach byte \(offset) of \(layout.imagePath)")
+            }
+            if got < byteCount {
+                throw InputError.truncatedData(path: path, problem: "expected \(byteCount) bytes of \(header.datatype) voxels, the file ends after \(got)")
+            }
+        }
+        if header.datatype == .float32, !header.byteSwapped {
+            // Host-order Float32, the common case: the bytes land in the
+            // array itself, without a second buffer of the scan's size.
+            var got = 0
+            let voxels = [Float](unsafeUninitializedCapacity: plan.voxelsPerFrame) { out, initialized in
+                got = NIfTILibrary.readBytes(layout.imagePath, compressed: layout.compressed, offset: offset, into: UnsafeMutableRawBufferPointer(out))
+                let filled = max(0, got) / MemoryLayout<Float>.stride
+                if filled < out.count { out.baseAddress!.advanced(by: filled).initialize(repeating: 0, count: out.count - filled) }
+                initialized = out.count
+            }
+            try check(got)
+            return voxels
+        }
         let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 16)
         defer { raw.deallocate() }
-        let got = NIfTILibrary.readBytes(layout.imagePath, compressed: layout.compressed, offset: offset, into: raw)
-        if got < 0 {
-            throw InputError.truncatedData(path: path, problem: "cannot reach byte \(offset) of \(layout.imagePath)")
-        }
-        if got < byteCount {
-            throw InputError.truncatedData(path: path, problem: "expected \(byteCount) bytes of \(header.datatype) voxels, the file ends after \(got)")
-        }
+        try check(NIfTILibrary.readBytes(layout.imagePath, compressed: layout.compressed, offset: offset, into: raw))
         return try NIfTIVoxelConversion.toFloat32(
             UnsafeRawBufferPointer(raw), datatype: header.datatype, count: plan.voxelsPerFrame, byteSwapped: header.byteSwapped, path: path)
     }
