@@ -36,6 +36,13 @@ public struct PatientCorpus {
             }
         }
 
+        /// Smallest and largest voxel edge (mm) of `continuousVoxels` draws.
+        public static let continuousVoxelRangeMM: ClosedRange<Double> = 2.0...4.2
+
+        /// Continuous draws closer than this (mm, on every axis) to a test
+        /// voxel size are drawn again, so test grids stay unseen.
+        public static let testGridExclusionMM = 0.05
+
         /// First anatomy seed: the splits never share an anatomy.
         public var anatomySeedBase: UInt64 { self == .train ? 1 : 1_000_001 }
     }
@@ -60,11 +67,19 @@ public struct PatientCorpus {
         /// EARL2-like post-filter (see `propose`): the clinical scans hardest
         /// to tell from EARL2. 0 keeps the proposals of earlier versions.
         public var nearEdgeClinical: Double
+        /// Train split only: draw every setting's voxel size from
+        /// `Split.continuousVoxelRangeMM` (half isotropic, half with its own
+        /// slice thickness) instead of the split's five listed grids, never
+        /// within `Split.testGridExclusionMM` of a test grid. false keeps the
+        /// proposals of earlier versions.
+        public var continuousVoxels: Bool
 
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
-            minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0
+            minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0,
+            continuousVoxels: Bool = false
         ) {
+            self.continuousVoxels = continuousVoxels
             self.pairedAnatomies = pairedAnatomies
             self.nearEdgeClinical = nearEdgeClinical
             self.count = count
@@ -87,6 +102,48 @@ public struct PatientCorpus {
             guard nearEdgeClinical.isFinite, (0...1).contains(nearEdgeClinical) else {
                 throw InputError.invalidSetting(name: "--near-edge-clinical", problem: "must be 0…1")
             }
+            guard !continuousVoxels || split == .train else {
+                throw InputError.invalidSetting(name: "--continuous-voxels", problem: "only for the train split (the test split keeps its listed grids)")
+            }
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case count, seed, split, bedPositions, fieldOfViewMM, scansPerSetting, minimumMargin, supersampling, pairedAnatomies, nearEdgeClinical
+            case continuousVoxels
+        }
+
+        /// Manifests written before `continuousVoxels` existed decode with it off.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            count = try c.decode(Int.self, forKey: .count)
+            seed = try c.decode(UInt64.self, forKey: .seed)
+            split = try c.decode(Split.self, forKey: .split)
+            bedPositions = try c.decode(Int.self, forKey: .bedPositions)
+            fieldOfViewMM = try c.decode(Double.self, forKey: .fieldOfViewMM)
+            scansPerSetting = try c.decode(Int.self, forKey: .scansPerSetting)
+            minimumMargin = try c.decode(Double.self, forKey: .minimumMargin)
+            supersampling = try c.decode(Int.self, forKey: .supersampling)
+            pairedAnatomies = try c.decodeIfPresent(Bool.self, forKey: .pairedAnatomies) ?? false
+            nearEdgeClinical = try c.decodeIfPresent(Double.self, forKey: .nearEdgeClinical) ?? 0
+            continuousVoxels = try c.decodeIfPresent(Bool.self, forKey: .continuousVoxels) ?? false
+        }
+    }
+
+    /// A voxel size drawn from `Split.continuousVoxelRangeMM`: in-plane size
+    /// uniform over the range; half the draws isotropic, half with a slice
+    /// thickness of its own from the same range; redrawn while it lies within
+    /// `Split.testGridExclusionMM` of a test grid on every axis.
+    public static func continuousVoxel(random r: inout SplitMix64) -> SIMD3<Double> {
+        let range = Split.continuousVoxelRangeMM
+        func u() -> Double { range.lowerBound + (range.upperBound - range.lowerBound) * r.nextUniform() }
+        while true {
+            let inPlane = u()
+            let isotropic = r.nextUniform() < 0.5
+            let voxel = SIMD3(inPlane, inPlane, isotropic ? inPlane : u())
+            let nearTest = Split.test.voxelSizes.contains { t in
+                (0..<3).allSatisfy { abs(voxel[$0] - t[$0]) < Split.testGridExclusionMM }
+            }
+            if !nearTest { return voxel }
         }
     }
 
@@ -201,7 +258,7 @@ public struct PatientCorpus {
             // Propose from the families still short of settings, in turn.
             let open = families.filter { (needed[$0] ?? 0) > 0 }
             let family = open[attempts % open.count]
-            let voxel = voxels[Int(random.next() % UInt64(voxels.count))]
+            let voxel = options.continuousVoxels ? Self.continuousVoxel(random: &random) : voxels[Int(random.next() % UInt64(voxels.count))]
             let setting = Self.propose(family, voxel: voxel, nearEdgeClinical: options.nearEdgeClinical, random: &random)
             let phantom = try labeller.label(setting, seed: random.next())
             let note = "\(setting.summary): \(phantom.category.rawValue)"

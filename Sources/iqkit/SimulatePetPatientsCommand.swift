@@ -29,12 +29,15 @@ struct SimulatePetPatients: ParsableCommand {
     var paired = false
     @Option(help: "Fraction (0–1) of clinical proposals that are PSF reconstructions with an EARL2-like filter (FWHM 4.5–5.6 mm, overshoot 0.2–0.45): clinical scans close to the EARL2 edge.")
     var nearEdgeClinical: Double = 0
+    @Flag(help: "Train split: draw each setting's voxel size from 2–4.2 mm (half isotropic, half with its own slice thickness), never within 0.05 mm of a test grid on every axis, instead of the five listed training grids.")
+    var continuousVoxels = false
     @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
 
     func run() throws {
         let options = PatientCorpus.Options(
             count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
-            minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical)
+            minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical,
+            continuousVoxels: continuousVoxels)
         let corpus = try PatientCorpus(options: options, labeller: try .standard())
         let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")
         let counts = manifest.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
