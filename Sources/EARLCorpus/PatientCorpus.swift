@@ -67,17 +67,21 @@ public struct PatientCorpus {
         /// EARL2-like post-filter (see `propose`): the clinical scans hardest
         /// to tell from EARL2. 0 keeps the proposals of earlier versions.
         public var nearEdgeClinical: Double
-        /// Train split only: draw every setting's voxel size from
-        /// `Split.continuousVoxelRangeMM` (half isotropic, half with its own
-        /// slice thickness) instead of the split's five listed grids, never
-        /// within `Split.testGridExclusionMM` of a test grid. false keeps the
-        /// proposals of earlier versions.
-        public var continuousVoxels: Bool
+        /// Train split only: the fraction (0–1) of settings whose voxel size
+        /// is drawn from `Split.continuousVoxelRangeMM` (`continuousVoxel`:
+        /// half isotropic, half with a slice thickness of its own, never
+        /// within `Split.testGridExclusionMM` of a test grid); the others take
+        /// one of the split's listed grids. Listed grids such as 2 and 4 mm
+        /// are ones the 4 mm network grid divides, so resampling leaves their
+        /// noise alone, while a 4.07 mm grid is smoothed by it; a model needs
+        /// both kinds. At 0 and 1 no extra random draw is made, so 0 keeps
+        /// the proposals of earlier versions.
+        public var continuousVoxels: Double
 
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
             minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0,
-            continuousVoxels: Bool = false
+            continuousVoxels: Double = 0
         ) {
             self.continuousVoxels = continuousVoxels
             self.pairedAnatomies = pairedAnatomies
@@ -102,7 +106,10 @@ public struct PatientCorpus {
             guard nearEdgeClinical.isFinite, (0...1).contains(nearEdgeClinical) else {
                 throw InputError.invalidSetting(name: "--near-edge-clinical", problem: "must be 0…1")
             }
-            guard !continuousVoxels || split == .train else {
+            guard continuousVoxels.isFinite, (0...1).contains(continuousVoxels) else {
+                throw InputError.invalidSetting(name: "--continuous-voxels", problem: "must be a fraction 0…1")
+            }
+            guard continuousVoxels == 0 || split == .train else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "only for the train split (the test split keeps its listed grids)")
             }
         }
@@ -125,8 +132,16 @@ public struct PatientCorpus {
             supersampling = try c.decode(Int.self, forKey: .supersampling)
             pairedAnatomies = try c.decodeIfPresent(Bool.self, forKey: .pairedAnatomies) ?? false
             nearEdgeClinical = try c.decodeIfPresent(Double.self, forKey: .nearEdgeClinical) ?? 0
-            continuousVoxels = try c.decodeIfPresent(Bool.self, forKey: .continuousVoxels) ?? false
+            continuousVoxels = try c.decodeIfPresent(Double.self, forKey: .continuousVoxels) ?? 0
         }
+    }
+
+    /// A setting's voxel size: continuous (`continuousVoxel`) with
+    /// probability `continuousFraction`, else one of the `listed` grids.
+    /// Fractions 0 and 1 make no extra draw.
+    public static func voxel(continuousFraction f: Double, listed: [SIMD3<Double>], random r: inout SplitMix64) -> SIMD3<Double> {
+        let continuous = f >= 1 || (f > 0 && r.nextUniform() < f)
+        return continuous ? continuousVoxel(random: &r) : listed[Int(r.next() % UInt64(listed.count))]
     }
 
     /// A voxel size drawn from `Split.continuousVoxelRangeMM`: in-plane size
@@ -258,7 +273,7 @@ public struct PatientCorpus {
             // Propose from the families still short of settings, in turn.
             let open = families.filter { (needed[$0] ?? 0) > 0 }
             let family = open[attempts % open.count]
-            let voxel = options.continuousVoxels ? Self.continuousVoxel(random: &random) : voxels[Int(random.next() % UInt64(voxels.count))]
+            let voxel = Self.voxel(continuousFraction: options.continuousVoxels, listed: voxels, random: &random)
             let setting = Self.propose(family, voxel: voxel, nearEdgeClinical: options.nearEdgeClinical, random: &random)
             let phantom = try labeller.label(setting, seed: random.next())
             let note = "\(setting.summary): \(phantom.category.rawValue)"

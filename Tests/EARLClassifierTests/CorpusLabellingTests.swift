@@ -182,12 +182,30 @@ import Testing
     /// Continuous voxels are a train-split option; manifests from before the option decode with it off.
     @Test func continuousVoxelOption() throws {
         let labeller = try SettingLabeller.standard()
-        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, split: .test, continuousVoxels: true), labeller: labeller) }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, split: .test, continuousVoxels: 0.5), labeller: labeller) }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, continuousVoxels: 1.5), labeller: labeller) }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, continuousVoxels: .nan), labeller: labeller) }
         let old = #"{"count": 120, "seed": 1, "split": "train", "bedPositions": 2, "fieldOfViewMM": 500, "scansPerSetting": 2, "minimumMargin": 0.1, "supersampling": 2}"#
         let decoded = try JSONDecoder().decode(PatientCorpus.Options.self, from: Data(old.utf8))
         #expect(decoded == PatientCorpus.Options(count: 120))
-        let round = try JSONDecoder().decode(PatientCorpus.Options.self, from: JSONEncoder().encode(PatientCorpus.Options(count: 9, continuousVoxels: true)))
-        #expect(round.continuousVoxels)
+        let round = try JSONDecoder().decode(PatientCorpus.Options.self, from: JSONEncoder().encode(PatientCorpus.Options(count: 9, continuousVoxels: 0.5)))
+        #expect(round.continuousVoxels == 0.5)
+    }
+
+    /// The continuous fraction is honoured; 0 draws exactly the listed-grid stream of earlier versions.
+    @Test func continuousVoxelFraction() {
+        let listed = PatientCorpus.Split.train.voxelSizes
+        func draws(_ f: Double) -> [SIMD3<Double>] {
+            var r = SplitMix64.stream(seed: 5, index: 0)
+            return (0..<3000).map { _ in PatientCorpus.voxel(continuousFraction: f, listed: listed, random: &r) }
+        }
+        var r = SplitMix64.stream(seed: 5, index: 0)
+        let old = (0..<3000).map { _ in listed[Int(r.next() % UInt64(listed.count))] }
+        #expect(draws(0) == old)
+        #expect(draws(1).allSatisfy { !listed.contains($0) })
+        // Binomial(3000, 1/2): SD of the share 0.009; a continuous draw equals a listed grid with probability 0.
+        let share = Double(draws(0.5).filter { !listed.contains($0) }.count) / 3000
+        #expect(abs(share - 0.5) < 0.045)
     }
 
     /// Without near-edge proposals the stream is that of earlier versions,
