@@ -48,4 +48,31 @@ import Testing
             #expect(r.label == reference.label, "\(family.rawValue) protocol (\(base.summary)): base \(reference.label.rawValue) \(reference.probabilities), \(name) \(r.label.rawValue) \(r.probabilities)")
         }
     }
+
+    /// A grid the 4 mm network grid divides (4 mm: resampling leaves the
+    /// noise alone) and one it does not (4.07 mm: resampling smooths) give
+    /// the label the digital IEC phantom gives the protocol on that grid.
+    /// Models trained on one kind of grid only failed this one way or the
+    /// other (docs/benchmarks/earl-model.md). Known issue of the shipped
+    /// model: it calls the EARL2 protocol at 4.07 mm EARL1 (this test
+    /// fails, and must be updated, once a model gets it right).
+    @Test(arguments: [
+        (EARLLabel.clinical, 3.5, 0.4), (EARLLabel.earl2, 5.8, 0.15), (EARLLabel.earl1, 7.5, 0.0),
+    ])
+    func dividedAndDriftingGridsGetThePhantomsLabel(family: EARLLabel, fwhm: Double, overshoot: Double) throws {
+        let model = try Self.model()
+        let labeller = try SettingLabeller.standard()
+        for voxel in [4.0, 4.07] {
+            let setting = ReconstructionSetting(fwhmMM: fwhm, psfOvershoot: overshoot, noiseCOV: 0.1, voxelMM: SIMD3(repeating: voxel))
+            let phantom = try labeller.label(setting, seed: 1)
+            #expect(phantom.label == family, "phantom of \(setting.summary): \(phantom.category.rawValue)")
+            let r = try model.classify(try Self.scan(setting, anatomy: 2_000_010), path: "\(voxel) mm")
+            let check = { #expect(r.label == family, "\(setting.summary): \(r.label.rawValue) \(r.probabilities)") }
+            if family == .earl2 && voxel == 4.07 {
+                withKnownIssue("the shipped model calls EARL2 scans on 4.07 mm grids EARL1 (trilinear resampling smooths them)", check)
+            } else {
+                check()
+            }
+        }
+    }
 }
