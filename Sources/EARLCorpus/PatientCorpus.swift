@@ -73,9 +73,10 @@ public struct PatientCorpus {
         /// within `Split.testGridExclusionMM` of a test grid); the others take
         /// one of the split's listed grids. Listed grids such as 2 and 4 mm
         /// are ones the 4 mm network grid divides, so resampling leaves their
-        /// noise alone, while a 4.07 mm grid is smoothed by it; a model needs
-        /// both kinds. At 0 and 1 no extra random draw is made, so 0 keeps
-        /// the proposals of earlier versions.
+        /// noise alone, while a 4.07 mm grid is smoothed by it (models trained
+        /// at 0, 0.5 and 1 each erred on one kind: docs/benchmarks/earl-model.md).
+        /// At 0 and 1 no extra random draw is made, so 0 keeps the proposals
+        /// of earlier versions.
         public var continuousVoxels: Double
 
         public init(

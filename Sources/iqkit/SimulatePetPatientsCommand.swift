@@ -5,6 +5,9 @@ import IQCore
 
 extension PatientCorpus.Split: ExpressibleByArgument {}
 
+private let range = PatientCorpus.Split.continuousVoxelRangeMM
+private let exclusion = PatientCorpus.Split.testGridExclusionMM
+
 struct SimulatePetPatients: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pet-patients",
@@ -14,7 +17,7 @@ struct SimulatePetPatients: ParsableCommand {
             digital IEC body phantom with it and analysing it against EARL1 and EARL2: earl1 or earl2 when it meets exactly \
             that band set, clinical when it recovers more than EARL2 allows. Settings meeting both, too smooth for either, or \
             within --minimum-margin band widths of the deciding edge are not used (counted in corpus.json). The train and test \
-            splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within 0.05 mm of a test grid). Writes the scans, labels.csv (file,label,group) and corpus.json.
+            splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within \(exclusion) mm of a test grid). Writes the scans, labels.csv (file,label,group) and corpus.json.
             """)
 
     @Argument(help: "Output folder.") var output: String
@@ -29,7 +32,7 @@ struct SimulatePetPatients: ParsableCommand {
     var paired = false
     @Option(help: "Fraction (0–1) of clinical proposals that are PSF reconstructions with an EARL2-like filter (FWHM 4.5–5.6 mm, overshoot 0.2–0.45): clinical scans close to the EARL2 edge.")
     var nearEdgeClinical: Double = 0
-    @Option(help: "Train split: the fraction (0–1) of settings whose voxel size is drawn from 2–4.2 mm (half isotropic, half with their own slice thickness, never within 0.05 mm of a test grid on every axis); the others take one of the five listed training grids.")
+    @Option(help: "Train split: the fraction (0–1) of settings whose voxel size is drawn from \(range.lowerBound)–\(range.upperBound) mm (half isotropic, half with their own slice thickness, never within \(exclusion) mm of a test grid on every axis); the others take one of the listed training grids.")
     var continuousVoxels: Double = 0
     @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
 
