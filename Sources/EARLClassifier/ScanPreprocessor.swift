@@ -18,7 +18,9 @@ public struct PreparedScan {
 /// Steps, in order:
 /// 1. NaN/Inf voxels become 0.
 /// 2. Resampling to isotropic `voxelSizeMM` (same field of view; trilinear,
-///    or nearest voxel with `resampling: "nearest"`),
+///    nearest voxel with `resampling: "nearest"`, or band-limited with
+///    `resampling: "band-limited"`, whose noise transfer does not depend on
+///    where the native samples fall on the new grid; see `Resampler`),
 ///    so 2–4.1 mm voxels and 128–440 matrices give one grid. Resampling
 ///    precedes the edge image: the edge image is then computed at the same
 ///    voxel size for every scanner, and memory and time stay small for
@@ -45,7 +47,7 @@ public struct ScanPreprocessor: Sendable {
     /// need not learn to divide by the noise level.
     public static let normalisations: Set<String> = ["body-median", "body-median-edge-mad"]
     /// Resampling methods (`InputSpecification.resampling`).
-    public static let resamplings: Set<String> = ["trilinear", "nearest"]
+    public static let resamplings: Set<String> = ["trilinear", "nearest", "band-limited"]
     /// Bound on normalised feature values (body median = 1).
     public static let featureClamp: Float = 20
 
@@ -82,9 +84,20 @@ public struct ScanPreprocessor: Sendable {
         volume.replaceNonFinite(with: 0)
         let size = input.voxelSizeMM
         let target = SIMD3(repeating: size)
-        let resampled =
-            volume.spacingMM == target
-            ? volume : input.resampling == "nearest" ? Resampler.nearest(volume, spacingMM: target) : Resampler.trilinear(volume, spacingMM: target)
+        let resampled: Volume
+        if volume.spacingMM == target {
+            resampled = volume
+        } else {
+            switch input.resampling {
+            case "nearest": resampled = Resampler.nearest(volume, spacingMM: target)
+            case "band-limited":
+                guard let v = Resampler.bandLimited(volume, spacingMM: target) else {
+                    throw InputError.invalidData(path: path, problem: "FFTW could not plan or allocate the resampling of a \(volume.nx)×\(volume.ny)×\(volume.nz) grid")
+                }
+                resampled = v
+            default: resampled = Resampler.trilinear(volume, spacingMM: target)
+            }
+        }
         let (mask, _) = BodyMask.compute(resampled)
         let inside = zip(resampled.voxels, mask).compactMap { $1 ? $0 : nil }
         let bodyVoxels = inside.count

@@ -109,9 +109,10 @@ public struct InputSpecification: Codable, Equatable, Sendable {
     /// extent (whole body or a few bed positions). nil: the whole scan at once.
     public var slabSlices: Int?
     /// How the scan is brought to `voxelSizeMM`: "trilinear" (also what a
-    /// model file without the field gets) or "nearest" (values copied from
-    /// the nearest native voxel, so the interpolation does not smooth some
-    /// native grids more than others).
+    /// model file without the field gets), "nearest" (values copied from
+    /// the nearest native voxel) or "band-limited" (DCT resampling, whose
+    /// noise transfer does not depend on where the native samples fall on
+    /// the new grid, so no native grid is smoothed more than another).
     public var resampling: String
 
     public init(

@@ -107,7 +107,9 @@ struct EarlTrain: ParsableCommand {
         parsing: .upToNextOption,
         help: ArgumentHelp("Input channels, in order (\(ScanPreprocessor.supportedFeatures.sorted().joined(separator: ", "))).", valueName: "feature"))
     var features: [String] = ScanPreprocessor.defaultInput.features
-    @Option(help: "How scans are brought to --voxel-mm: trilinear or nearest (values of the nearest native voxel, not averaged).")
+    @Option(
+        help: "How scans are brought to --voxel-mm: trilinear, nearest (values of the nearest native voxel, not averaged) or band-limited (DCT; smooths no native grid more than another)."
+    )
     var resampling: String = ScanPreprocessor.defaultInput.resampling
     @Option(help: "AdamW learning rate.") var learningRate: Double = TrainingConfiguration().learningRate
     @Option(help: "Scans per mini-batch (slabs with slab input).") var batchSize: Int = TrainingConfiguration().batchSize

@@ -70,6 +70,31 @@ import EARLClassifier
         #expect(throws: InputError.self) { try ScanPreprocessor(input: spec) }
     }
 
+    /// `resampling: "band-limited"` gives the network the same edge noise
+    /// whether the native grid is 4 mm (no resampling) or 4.07 mm (sample
+    /// points drifting through every phase): the edge feature's robust
+    /// spread (1.4826 × MAD, in units of the body median) of one anatomy and
+    /// reconstruction on the two grids differs by less than 10 % (measured
+    /// 1.5 %), while trilinear resampling about halves it on the 4.07 mm grid
+    /// (measured 0.48 of the 4 mm spread; asserted below 0.8): these scans'
+    /// noise is white, the worst case for interpolation.
+    @Test func bandLimitedResamplingKeepsTheEdgeNoise() throws {
+        var spec = InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge"], activeStride: 1)
+        let onGrid = SyntheticScans.scan(seed: 8, label: .earl2, spacingMM: 4)
+        let drifting = SyntheticScans.scan(seed: 8, label: .earl2, spacingMM: 4.07)
+        func spread(_ scan: Volume) throws -> Double {
+            let features = try ScanPreprocessor(input: spec).prepare(scan, path: "s").tensor.features
+            let centre = Statistics.median(features)
+            return 1.4826 * Statistics.median(features.map { abs($0 - Float(centre)) })
+        }
+        spec.resampling = "band-limited"
+        let bandRatio = try spread(drifting) / spread(onGrid)
+        spec.resampling = "trilinear"
+        let linearRatio = try spread(drifting) / spread(onGrid)
+        #expect(abs(bandRatio - 1) < 0.1, "band-limited: 4.07 mm / 4 mm edge spread \(bandRatio)")
+        #expect(linearRatio < 0.8, "trilinear: 4.07 mm / 4 mm edge spread \(linearRatio)")
+    }
+
     /// The mask holds the body, lungs included: its volume is within 8 % of
     /// the noise-free body volume (the threshold sits in the blurred edge),
     /// and the centre of a lung is inside.
