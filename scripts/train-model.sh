@@ -3,10 +3,11 @@
 # Usage: scripts/train-model.sh IQKIT [WORKDIR]
 #
 # 1. Simulates a labelled training corpus (120 scans: 40 anatomies, each
-#    reconstructed with a clinical, an EARL1 and an EARL2 setting) and a
-#    test corpus (60 scans; anatomies and voxel sizes never used in
-#    training, one scan per anatomy), each setting labelled by its digital
-#    IEC phantom against EARL1/EARL2.
+#    reconstructed with a clinical, an EARL1 and an EARL2 setting; every
+#    setting on a voxel grid of its own, 2–4.2 mm) and a test corpus (60
+#    scans; anatomies and voxel sizes never used in training, one scan per
+#    anatomy), each setting labelled by its digital IEC phantom against
+#    EARL1/EARL2.
 # 2. 5-fold cross-validation on the training corpus (folds by anatomy),
 #    one fold per process, each kept in $WORKDIR/cv-fold-K.json: an
 #    interrupted `make model` resumes at the folds without a report.
@@ -29,7 +30,8 @@ parallel="${JOBS:-$cores}"
 train_options=(--epochs "$epochs" --learning-rate 1e-3 --seed 1)
 mkdir -p "$work"
 t0=$(date +%s)
-[ -f "$work/train/labels.csv" ] || "$bin" simulate pet-patients "$work/train" --count 120 --split train --seed 1 --paired --uncompressed
+[ -f "$work/train/labels.csv" ] || "$bin" simulate pet-patients "$work/train" --count 120 --split train --seed 1 --paired \
+  --scans-per-setting 1 --continuous-voxels 1 --uncompressed
 [ -f "$work/test/labels.csv" ] || "$bin" simulate pet-patients "$work/test" --count 60 --split test --seed 2 --uncompressed
 t1=$(date +%s)
 

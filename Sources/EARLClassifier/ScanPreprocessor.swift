@@ -74,7 +74,8 @@ public struct ScanPreprocessor: Sendable {
 
     /// The default specification of iqkit's EARL models.
     public static let defaultInput = InputSpecification(
-        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median-edge-mad", features: ["edge", "edge-relative", "intensity", "native-voxel"], activeStride: 1, slabSlices: 8)
+        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median-edge-mad", features: ["edge", "edge-relative", "intensity", "native-voxel"], activeStride: 1, slabSlices: 8,
+        resampling: "band-limited")
 
     /// - Parameter path: named in errors.
     /// - Throws: `InputError.invalidData` when no body can be found.

@@ -49,13 +49,13 @@ import Testing
         }
     }
 
-    /// A grid the 4 mm network grid divides (4 mm: resampling leaves the
-    /// noise alone) and one it does not (4.07 mm: resampling smooths) give
+    /// A grid the 4 mm network grid divides (4 mm: no resampling) and one it
+    /// does not (4.07 mm: sample points drifting through every phase) give
     /// the label the digital IEC phantom gives the protocol on that grid.
-    /// Models trained on one kind of grid only failed this one way or the
-    /// other (docs/benchmarks/earl-model.md). Known issue of the shipped
-    /// model: it calls the EARL2 protocol at 4.07 mm EARL1 (this test
-    /// fails, and must be updated, once a model gets it right).
+    /// Models fed trilinear resampling, which smooths drifting grids and not
+    /// divided ones, failed this one way or the other, whichever grids they
+    /// were trained on (docs/benchmarks/earl-model.md); band-limited
+    /// resampling is what lets a model pass it.
     @Test(arguments: [
         (EARLLabel.clinical, 3.5, 0.4), (EARLLabel.earl2, 5.8, 0.15), (EARLLabel.earl1, 7.5, 0.0),
     ])
@@ -67,11 +67,7 @@ import Testing
             let phantom = try labeller.label(setting, seed: 1)
             #expect(phantom.label == family, "phantom of \(setting.summary): \(phantom.category.rawValue)")
             let r = try model.classify(try Self.scan(setting, anatomy: 2_000_010), path: "\(voxel) mm")
-            withKnownIssue("the shipped model calls EARL2 scans on 4.07 mm grids EARL1 (trilinear resampling smooths them)") {
-                #expect(r.label == family, "\(setting.summary): \(r.label.rawValue) \(r.probabilities)")
-            } when: {
-                family == .earl2 && voxel == 4.07
-            }
+            #expect(r.label == family, "\(setting.summary): \(r.label.rawValue) \(r.probabilities)")
         }
     }
 }
