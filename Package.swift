@@ -24,7 +24,7 @@ let package = Package(
         .target(
             name: "CNIfTI",
             cSettings: [.define("HAVE_ZLIB")],
-            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("deflate")]
         ),
 
         // Volumes, NIfTI I/O, filtering, statistics: knows nothing of PET or CT.

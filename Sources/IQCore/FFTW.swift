@@ -11,6 +11,36 @@ enum FFTW {
         fftwf_init_threads() != 0
     }()
 
+    /// A forward and an inverse plan made together under the planner lock
+    /// (one thread each, FFTW_ESTIMATE: planning never touches the data) and
+    /// destroyed together under it.
+    final class PlanPair: @unchecked Sendable {
+        let forward: fftwf_plan, inverse: fftwf_plan
+
+        /// - Parameter make: plans the pair from FFTW's flags.
+        /// - Returns: nil when FFTW cannot plan either.
+        init?(_ make: (UInt32) -> (fftwf_plan?, fftwf_plan?)) {
+            FFTW.plannerLock.lock()
+            defer { FFTW.plannerLock.unlock() }
+            fftwf_plan_with_nthreads(1)
+            let (f, i) = make(UInt32(FFTW_ESTIMATE))
+            guard let f, let i else {
+                if let f { fftwf_destroy_plan(f) }
+                if let i { fftwf_destroy_plan(i) }
+                return nil
+            }
+            forward = f
+            inverse = i
+        }
+
+        deinit {
+            FFTW.plannerLock.lock()
+            fftwf_destroy_plan(forward)
+            fftwf_destroy_plan(inverse)
+            FFTW.plannerLock.unlock()
+        }
+    }
+
     /// An in-place real-to-complex / complex-to-real 3D transform pair over a
     /// buffer laid out as FFTW expects (x padded to 2·(Lx/2+1) floats).
     final class RealPlan3D: @unchecked Sendable {
@@ -71,8 +101,7 @@ enum FFTW {
     /// Thread-safe: `apply` uses the caller's buffers with FFTW's new-array execute.
     final class DCTLineResampler: @unchecked Sendable {
         let inputLength: Int, outputLength: Int, blockLines: Int
-        private let forward: fftwf_plan
-        private let inverse: fftwf_plan
+        private let plans: PlanPair
         /// Where input sample i goes in the reordered line, and where output
         /// sample j comes from.
         private let gatherIndex: [Int], scatterIndex: [Int]
@@ -101,25 +130,17 @@ enum FFTW {
                 return (Float(cos(a)), Float(sin(a)))
             }
             guard let buffers = Buffers(n: n, m: m, lines: blockLines) else { return nil }
-            FFTW.plannerLock.lock()
-            defer { FFTW.plannerLock.unlock() }
-            fftwf_plan_with_nthreads(1)
-            let flags = UInt32(FFTW_ESTIMATE)
             var nn = Int32(n), mm = Int32(m)
             let lines = Int32(blockLines)
             guard
-                let f = fftwf_plan_many_dft_r2c(1, &nn, lines, buffers.line, nil, 1, nn, buffers.spectrum, nil, 1, nn / 2 + 1, flags),
-                let i = fftwf_plan_many_dft_c2r(1, &mm, lines, buffers.padded, nil, 1, mm / 2 + 1, buffers.result, nil, 1, mm, flags)
+                let plans = PlanPair({ flags in
+                    (
+                        fftwf_plan_many_dft_r2c(1, &nn, lines, buffers.line, nil, 1, nn, buffers.spectrum, nil, 1, nn / 2 + 1, flags),
+                        fftwf_plan_many_dft_c2r(1, &mm, lines, buffers.padded, nil, 1, mm / 2 + 1, buffers.result, nil, 1, mm, flags)
+                    )
+                })
             else { return nil }
-            forward = f
-            inverse = i
-        }
-
-        deinit {
-            FFTW.plannerLock.lock()
-            fftwf_destroy_plan(forward)
-            fftwf_destroy_plan(inverse)
-            FFTW.plannerLock.unlock()
+            self.plans = plans
         }
 
         /// Working buffers for `apply`, one set per worker.
@@ -189,7 +210,7 @@ enum FFTW {
             // view) resample to zeros, which `output` holds already.
             if largest == 0 && outputIsZero { return }
             for k in (lines * n)..<(blockLines * n) { line[k] = 0 }
-            fftwf_execute_dft_r2c(forward, line, buffers.spectrum)
+            fftwf_execute_dft_r2c(plans.forward, line, buffers.spectrum)
             let kept = min(n, m), half = n / 2, outHalf = m / 2
             let spectrum = UnsafeMutableRawPointer(buffers.spectrum).assumingMemoryBound(to: Float.self)
             let padded = UnsafeMutableRawPointer(buffers.padded).assumingMemoryBound(to: Float.self)
@@ -213,7 +234,7 @@ enum FFTW {
                     }
                 }
             }
-            fftwf_execute_dft_c2r(inverse, buffers.padded, result)
+            fftwf_execute_dft_c2r(plans.inverse, buffers.padded, result)
             scatterIndex.withUnsafeBufferPointer { from in
                 if outputLineStride == 1 {
                     for j in 0..<m {
@@ -255,8 +276,7 @@ public final class FFTLineConvolution: @unchecked Sendable {
     public let length: Int
     let padded: Int
     private let transfer: [Float]
-    private let forward: fftwf_plan
-    private let inverse: fftwf_plan
+    private let plans: FFTW.PlanPair
 
     /// - Returns: nil for an even or asymmetric kernel, or when FFTW cannot plan.
     public init?(kernel: [Double], length: Int) {
@@ -280,22 +300,12 @@ public final class FFTLineConvolution: @unchecked Sendable {
             fftwf_free(real)
             fftwf_free(complex)
         }
-        FFTW.plannerLock.lock()
-        defer { FFTW.plannerLock.unlock() }
-        fftwf_plan_with_nthreads(1)
-        let flags = UInt32(FFTW_ESTIMATE)
-        guard let f = fftwf_plan_dft_r2c_1d(Int32(l), real, complex, flags),
-            let i = fftwf_plan_dft_c2r_1d(Int32(l), complex, real, flags)
+        guard
+            let plans = FFTW.PlanPair({ flags in
+                (fftwf_plan_dft_r2c_1d(Int32(l), real, complex, flags), fftwf_plan_dft_c2r_1d(Int32(l), complex, real, flags))
+            })
         else { return nil }
-        forward = f
-        inverse = i
-    }
-
-    deinit {
-        FFTW.plannerLock.lock()
-        fftwf_destroy_plan(forward)
-        fftwf_destroy_plan(inverse)
-        FFTW.plannerLock.unlock()
+        self.plans = plans
     }
 
     /// Convolves `lines` lines stored one after another (each `length`
@@ -315,12 +325,12 @@ public final class FFTLineConvolution: @unchecked Sendable {
                 let p = data + line * length
                 for d in 0..<length { real[d] = Float(p[d]) }
                 for d in length..<l { real[d] = 0 }
-                fftwf_execute_dft_r2c(forward, real, raw)
+                fftwf_execute_dft_r2c(plans.forward, real, raw)
                 for f in 0..<bins {
                     spectrum[2 * f] *= t[f]
                     spectrum[2 * f + 1] *= t[f]
                 }
-                fftwf_execute_dft_c2r(inverse, raw, real)
+                fftwf_execute_dft_c2r(plans.inverse, raw, real)
                 for d in 0..<length { p[d] = Double(real[d]) }
             }
         }

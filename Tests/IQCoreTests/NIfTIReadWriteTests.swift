@@ -45,6 +45,29 @@ import Testing
         }
     }
 
+    /// `.nii.gz` files are inflated in one piece (libdeflate) when they hold
+    /// one gzip member of exactly header + voxels; any other gzip file takes
+    /// zlib's stream path. Both give the same voxels: a file of two gzip
+    /// members (header, then voxels; `cat a.gz b.gz` is a valid gzip file),
+    /// and one with bytes after the voxels (its gzip size no longer matches).
+    @Test func gzipFilesTheFastPathCannotTakeAreReadThroughZlib() throws {
+        let dir = TestVolumes.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let values = (0..<24).map { Double($0 * 7 % 23) }
+        let c = CraftedNIfTI()
+        let bytes = c.headerBytes(singleFile: true) + CraftedNIfTI.encode(values, datatype: c.datatype, bigEndian: c.bigEndian)
+        try c.write(values, to: dir + "/one.nii.gz")
+        let expected = try NIfTIReader.read(dir + "/one.nii.gz").volume.voxels
+        #expect(expected == values.map(Float.init))
+        try CraftedNIfTI.writeBytes(Array(bytes.prefix(200)), to: dir + "/a.gz")
+        try CraftedNIfTI.writeBytes(Array(bytes.dropFirst(200)), to: dir + "/b.gz")
+        let twoMembers = try Data(contentsOf: URL(fileURLWithPath: dir + "/a.gz")) + Data(contentsOf: URL(fileURLWithPath: dir + "/b.gz"))
+        try twoMembers.write(to: URL(fileURLWithPath: dir + "/two.nii.gz"))
+        #expect(try NIfTIReader.read(dir + "/two.nii.gz").volume.voxels == expected)
+        try CraftedNIfTI.writeBytes(bytes + [1, 2, 3, 4, 5, 6, 7, 8], to: dir + "/longer.nii.gz")
+        #expect(try NIfTIReader.read(dir + "/longer.nii.gz").volume.voxels == expected)
+    }
+
     /// Writing and reading back keeps values bit-exactly and geometry exactly,
     /// for both versions and every output layout.
     @Test func writerRoundTrips() throws {
