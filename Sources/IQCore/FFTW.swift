@@ -12,17 +12,24 @@ enum FFTW {
     }()
 
     /// A forward and an inverse plan made together under the planner lock
-    /// (one thread each, FFTW_ESTIMATE: planning never touches the data) and
-    /// destroyed together under it.
+    /// (FFTW_ESTIMATE: planning never touches, or takes longer than, the
+    /// data) and destroyed together under it.
     final class PlanPair: @unchecked Sendable {
         let forward: fftwf_plan, inverse: fftwf_plan
 
-        /// - Parameter make: plans the pair from FFTW's flags.
+        /// - Parameters:
+        ///   - threads: threads each plan may use (more than 1 only when
+        ///     FFTW's threads initialised).
+        ///   - make: plans the pair from FFTW's flags.
         /// - Returns: nil when FFTW cannot plan either.
-        init?(_ make: (UInt32) -> (fftwf_plan?, fftwf_plan?)) {
+        init?(threads: Int = 1, _ make: (UInt32) -> (fftwf_plan?, fftwf_plan?)) {
             FFTW.plannerLock.lock()
             defer { FFTW.plannerLock.unlock() }
-            fftwf_plan_with_nthreads(1)
+            if threads == 1 {
+                fftwf_plan_with_nthreads(1)
+            } else if FFTW.threadsReady {
+                fftwf_plan_with_nthreads(Int32(threads))
+            }
             let (f, i) = make(UInt32(FFTW_ESTIMATE))
             guard let f, let i else {
                 if let f { fftwf_destroy_plan(f) }
@@ -47,8 +54,7 @@ enum FFTW {
         let lx: Int, ly: Int, lz: Int
         let buffer: UnsafeMutablePointer<Float>
         let floatCount: Int
-        private let forward: fftwf_plan
-        private let inverse: fftwf_plan
+        private let plans: PlanPair
 
         /// - Returns: nil when FFTW cannot allocate or plan.
         init?(lx: Int, ly: Int, lz: Int, threads: Int) {
@@ -57,33 +63,28 @@ enum FFTW {
             self.lz = lz
             floatCount = lz * ly * 2 * (lx / 2 + 1)
             guard let raw = fftwf_alloc_real(floatCount) else { return nil }
-            buffer = raw
-            FFTW.plannerLock.lock()
-            defer { FFTW.plannerLock.unlock() }
-            if FFTW.threadsReady { fftwf_plan_with_nthreads(Int32(threads)) }
             let complex = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: fftwf_complex.self)
-            // FFTW_ESTIMATE: planning must not touch (or take longer than) the data.
-            let flags = UInt32(FFTW_ESTIMATE)
-            guard let f = fftwf_plan_dft_r2c_3d(Int32(lz), Int32(ly), Int32(lx), raw, complex, flags),
-                let i = fftwf_plan_dft_c2r_3d(Int32(lz), Int32(ly), Int32(lx), complex, raw, flags)
+            guard
+                let plans = PlanPair(
+                    threads: threads,
+                    { flags in
+                        (
+                            fftwf_plan_dft_r2c_3d(Int32(lz), Int32(ly), Int32(lx), raw, complex, flags),
+                            fftwf_plan_dft_c2r_3d(Int32(lz), Int32(ly), Int32(lx), complex, raw, flags)
+                        )
+                    })
             else {
                 fftwf_free(raw)
                 return nil
             }
-            forward = f
-            inverse = i
+            buffer = raw
+            self.plans = plans
         }
 
-        deinit {
-            FFTW.plannerLock.lock()
-            fftwf_destroy_plan(forward)
-            fftwf_destroy_plan(inverse)
-            FFTW.plannerLock.unlock()
-            fftwf_free(buffer)
-        }
+        deinit { fftwf_free(buffer) }
 
-        func executeForward() { fftwf_execute(forward) }
-        func executeInverse() { fftwf_execute(inverse) }
+        func executeForward() { fftwf_execute(plans.forward) }
+        func executeInverse() { fftwf_execute(plans.inverse) }
     }
 
     /// Band-limited resampling of lines of `inputLength` samples to
