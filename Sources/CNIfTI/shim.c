@@ -30,17 +30,19 @@ static long read_range_libdeflate(const char *path, long long offset, void *buff
     long result = -2;
     unsigned char *in = NULL, *out = NULL;
     struct libdeflate_decompressor *d = NULL;
-    if (fseeko(f, 0, SEEK_END) != 0) goto done;
+    /* ISIZE, the uncompressed size modulo 2^32, is the file's last 4 bytes:
+       checked before the whole file is read, so a file for the stream
+       path is not read twice. */
+    unsigned char trailer[4];
+    if (fseeko(f, -4, SEEK_END) != 0 || fread(trailer, 1, 4, f) != 4) goto done;
     off_t size = ftello(f);
-    if (size < 18 || fseeko(f, 0, SEEK_SET) != 0) goto done;
+    unsigned long long total = (unsigned long long)offset + (unsigned long long)count;
+    unsigned long isize = (unsigned long)trailer[0] | ((unsigned long)trailer[1] << 8) | ((unsigned long)trailer[2] << 16) |
+                          ((unsigned long)trailer[3] << 24);
+    if (size < 18 || isize != (unsigned long)(total & 0xffffffffULL) || fseeko(f, 0, SEEK_SET) != 0) goto done;
     in = malloc((size_t)size);
     if (!in || fread(in, 1, (size_t)size, f) != (size_t)size) goto done;
-    /* ISIZE: the uncompressed size modulo 2^32, in the last 4 bytes. */
-    unsigned long long total = (unsigned long long)offset + (unsigned long long)count;
-    unsigned long isize = (unsigned long)in[size - 4] | ((unsigned long)in[size - 3] << 8) | ((unsigned long)in[size - 2] << 16) |
-                          ((unsigned long)in[size - 1] << 24);
-    if (isize != (unsigned long)(total & 0xffffffffULL)) goto done;
-    out = malloc((size_t)total + 1);
+    out = malloc((size_t)total);
     d = libdeflate_alloc_decompressor();
     if (!out || !d) goto done;
     size_t used = 0, produced = 0;

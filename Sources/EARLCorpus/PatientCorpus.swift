@@ -71,12 +71,12 @@ public struct PatientCorpus {
         /// is drawn from `Split.continuousVoxelRangeMM` (`continuousVoxel`:
         /// half isotropic, half with a slice thickness of its own, never
         /// within `Split.testGridExclusionMM` of a test grid); the others take
-        /// one of the split's listed grids. Listed grids such as 2 and 4 mm
-        /// are ones the 4 mm network grid divides, so resampling leaves their
-        /// noise alone, while a 4.07 mm grid is smoothed by it (models trained
-        /// at 0, 0.5 and 1 each erred on one kind: docs/benchmarks/earl-model.md).
-        /// At 0 and 1 no extra random draw is made, so 0 keeps the proposals
-        /// of earlier versions.
+        /// one of the split's listed grids. `make model` uses 1 with one scan
+        /// per setting (120 grids). With trilinear resampling to the network
+        /// grid, models trained at 0, 0.5 and 1 each erred on 4.07 mm or on
+        /// exact 4 mm grids; band-limited resampling removed that
+        /// (docs/benchmarks/earl-model.md). At 0 and 1 no extra random draw
+        /// is made, so 0 keeps the proposals of earlier versions.
         public var continuousVoxels: Double
 
         public init(

@@ -144,8 +144,9 @@ enum FFTW {
             self.plans = plans
         }
 
-        /// Working buffers for `apply`, one set per worker.
-        final class Buffers {
+        /// Working buffers for `apply`, one set per worker (which alone
+        /// touches them, hence the unchecked Sendable).
+        final class Buffers: @unchecked Sendable {
             let line: UnsafeMutablePointer<Float>, result: UnsafeMutablePointer<Float>
             let spectrum: UnsafeMutablePointer<fftwf_complex>, padded: UnsafeMutablePointer<fftwf_complex>
             init?(n: Int, m: Int, lines: Int) {
@@ -172,13 +173,14 @@ enum FFTW {
         /// Resamples `count` ≤ `blockLines` lines: line b's sample i is at
         /// `input[i · inputStride + b · inputLineStride]`, its output sample
         /// j goes to `output[j · outputStride + b · outputLineStride]`.
-        /// Non-finite samples are read as 0. With `outputIsZero` (the caller's
-        /// promise that the output lines hold zeros), blocks of all-zero
-        /// input lines are skipped.
+        /// Non-finite samples are read as 0 unless `finiteInput` (the
+        /// caller's promise that there are none, e.g. the output of an
+        /// earlier pass). With `outputIsZero` (the caller's promise that the
+        /// output lines hold zeros), blocks of all-zero input lines are skipped.
         func apply(
             _ input: UnsafePointer<Float>, inputStride: Int, inputLineStride: Int,
             _ output: UnsafeMutablePointer<Float>, outputStride: Int, outputLineStride: Int,
-            count: Int, buffers: Buffers, outputIsZero: Bool = false
+            count: Int, buffers: Buffers, finiteInput: Bool = false, outputIsZero: Bool = false
         ) {
             let n = inputLength, m = outputLength, lines = min(count, blockLines)
             let line = buffers.line, result = buffers.result
@@ -190,7 +192,7 @@ enum FFTW {
                         let row = input + i * inputStride, at = to[i]
                         for b in 0..<lines {
                             let v = row[b]
-                            let x: Float = v.isFinite ? v : 0
+                            let x: Float = finiteInput || v.isFinite ? v : 0
                             line[b * n + at] = x
                             largest = max(largest, abs(x))
                         }
@@ -200,7 +202,7 @@ enum FFTW {
                         let row = input + b * inputLineStride, dst = line + b * n
                         for i in 0..<n {
                             let v = row[i * inputStride]
-                            let x: Float = v.isFinite ? v : 0
+                            let x: Float = finiteInput || v.isFinite ? v : 0
                             dst[to[i]] = x
                             largest = max(largest, abs(x))
                         }

@@ -8,6 +8,32 @@ public enum Resampler {
         max(1, Int((Double(n) * spacingMM / newSpacingMM).rounded()))
     }
 
+    /// The grid every resampler here writes: voxel counts from
+    /// `resampledCount`, the spacing those counts give the unchanged field
+    /// of view, and where new index i sits on the old grid (`i · ratio + shift`).
+    struct Grid {
+        let counts: SIMD3<Int>, spacing: SIMD3<Double>, ratio: SIMD3<Double>, shift: SIMD3<Double>
+
+        init(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>) {
+            let old = volume.spacingMM
+            counts = SIMD3(
+                resampledCount(volume.nx, spacingMM: old.x, newSpacingMM: newSpacing.x),
+                resampledCount(volume.ny, spacingMM: old.y, newSpacingMM: newSpacing.y),
+                resampledCount(volume.nz, spacingMM: old.z, newSpacingMM: newSpacing.z))
+            // New spacing after rounding the count, so the field of view is kept exactly.
+            spacing = SIMD3(Double(volume.nx), Double(volume.ny), Double(volume.nz)) * old / SIMD3<Double>(counts)
+            ratio = spacing / old
+            shift = 0.5 * ratio - 0.5
+        }
+
+        func volume(_ voxels: [Float], from volume: Volume) -> Volume {
+            Volume(
+                nx: counts.x, ny: counts.y, nz: counts.z, spacingMM: spacing, voxels: voxels,
+                geometry: resampledGeometry(volume.geometry, oldSpacingMM: volume.spacingMM, ratio: ratio, shift: shift),
+                unit: volume.unit, descrip: volume.descrip)
+        }
+    }
+
     /// Trilinear resampling onto a grid of `spacingMM` covering the same field of view.
     ///
     /// The new grid's outer voxel faces coincide with the old ones (up to the
@@ -54,22 +80,16 @@ public enum Resampler {
     ///
     /// - Returns: nil when FFTW cannot plan or allocate.
     public static func bandLimited(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>) -> Volume? {
-        let old = volume.spacingMM
-        let counts = (
-            resampledCount(volume.nx, spacingMM: old.x, newSpacingMM: newSpacing.x),
-            resampledCount(volume.ny, spacingMM: old.y, newSpacingMM: newSpacing.y),
-            resampledCount(volume.nz, spacingMM: old.z, newSpacingMM: newSpacing.z)
-        )
+        let grid = Grid(volume, spacingMM: newSpacing)
         var shape = (volume.nx, volume.ny, volume.nz)
         var data = volume.voxels
+        // Only the first pass reads the caller's voxels; later ones read finite transforms.
+        var cleaned = false
         for axis in 0..<3 {
             let n = [shape.0, shape.1, shape.2][axis]
-            let m = [counts.0, counts.1, counts.2][axis]
-            if n == m {
-                // Same length: DCT-III ∘ DCT-II is the identity; only clean non-finite values.
-                if axis == 0 { data = data.map { $0.isFinite ? $0 : 0 } }
-                continue
-            }
+            let m = grid.counts[axis]
+            // Same length: DCT-III ∘ DCT-II is the identity.
+            if n == m { continue }
             guard let resampler = FFTW.DCTLineResampler(inputLength: n, outputLength: m) else { return nil }
             var newShape = shape
             switch axis {
@@ -92,56 +112,40 @@ public enum Resampler {
             let block = resampler.blockLines
             let blocksPerRow = (blockCount + block - 1) / block
             let tasks = outerCount * blocksPerRow
+            // One set of working buffers per worker, allocated before the work starts.
+            let workers = min(tasks, 4 * ProcessInfo.processInfo.activeProcessorCount)
+            let pool = (0..<workers).compactMap { _ in FFTW.DCTLineResampler.Buffers(resampler) }
+            guard pool.count == workers else { return nil }
+            let finiteInput = cleaned
             var out = [Float](repeating: 0, count: newShape.0 * newShape.1 * newShape.2)
-            var failed = false
             data.withUnsafeBufferPointer { srcBuffer in
                 out.withUnsafeMutableBufferPointer { dstBuffer in
                     guard let srcBase = srcBuffer.baseAddress, let dstBase = dstBuffer.baseAddress else { return }
                     let src = SharedBuffer(UnsafeMutablePointer(mutating: srcBase), count: srcBuffer.count)
                     let dst = SharedBuffer(dstBase, count: dstBuffer.count)
-                    let workers = min(tasks, 4 * ProcessInfo.processInfo.activeProcessorCount)
-                    let failures = SharedBuffer(UnsafeMutablePointer<Bool>.allocate(capacity: workers), count: workers)
-                    failures.base.initialize(repeating: false, count: workers)
-                    defer { failures.base.deallocate() }
                     parallelFor(workers) { w in
-                        guard let buffers = FFTW.DCTLineResampler.Buffers(resampler) else {
-                            failures[w] = true
-                            return
-                        }
                         for task in Swift.stride(from: w, to: tasks, by: workers) {
                             let (c, first) = (task / blocksPerRow, (task % blocksPerRow) * block)
                             resampler.apply(
                                 src.base + c * inOuter + first * inLine, inputStride: inStride, inputLineStride: inLine,
                                 dst.base + c * outOuter + first * outLine, outputStride: outStride, outputLineStride: outLine,
-                                count: min(block, blockCount - first), buffers: buffers, outputIsZero: true)
+                                count: min(block, blockCount - first), buffers: pool[w], finiteInput: finiteInput, outputIsZero: true)
                         }
                     }
-                    failed = (0..<workers).contains { failures[$0] }
                 }
             }
-            if failed { return nil }
             data = out
             shape = newShape
+            cleaned = true
         }
-        let spacing = SIMD3(
-            Double(volume.nx) * old.x / Double(counts.0), Double(volume.ny) * old.y / Double(counts.1), Double(volume.nz) * old.z / Double(counts.2))
-        let ratio = spacing / old
-        return Volume(
-            nx: counts.0, ny: counts.1, nz: counts.2, spacingMM: spacing, voxels: data,
-            geometry: resampledGeometry(volume.geometry, oldSpacingMM: old, ratio: ratio, shift: 0.5 * ratio - 0.5),
-            unit: volume.unit, descrip: volume.descrip)
+        if !cleaned { data = data.map { $0.isFinite ? $0 : 0 } }
+        return grid.volume(data, from: volume)
     }
 
     private static func resample(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>, nearest: Bool) -> Volume {
-        let old = volume.spacingMM
-        let nx = resampledCount(volume.nx, spacingMM: old.x, newSpacingMM: newSpacing.x)
-        let ny = resampledCount(volume.ny, spacingMM: old.y, newSpacingMM: newSpacing.y)
-        let nz = resampledCount(volume.nz, spacingMM: old.z, newSpacingMM: newSpacing.z)
-        // New spacing after rounding the count, so the field of view is kept exactly.
-        let spacing = SIMD3(
-            Double(volume.nx) * old.x / Double(nx), Double(volume.ny) * old.y / Double(ny), Double(volume.nz) * old.z / Double(nz))
-        let ratio = spacing / old
-        let shift = 0.5 * ratio - 0.5
+        let grid = Grid(volume, spacingMM: newSpacing)
+        let (nx, ny, nz) = (grid.counts.x, grid.counts.y, grid.counts.z)
+        let (ratio, shift) = (grid.ratio, grid.shift)
         let (ox, oy, oz) = (volume.nx, volume.ny, volume.nz)
         func axis(_ n: Int, _ oldN: Int, _ r: Double, _ s: Double) -> (lo: [Int], hi: [Int], w: [Float]) {
             var lo = [Int](repeating: 0, count: n), hi = lo
@@ -196,10 +200,7 @@ public enum Resampler {
                 }
             }
         }
-        return Volume(
-            nx: nx, ny: ny, nz: nz, spacingMM: spacing, voxels: out,
-            geometry: resampledGeometry(volume.geometry, oldSpacingMM: old, ratio: ratio, shift: shift),
-            unit: volume.unit, descrip: volume.descrip)
+        return grid.volume(out, from: volume)
     }
 
     /// The geometry of a grid whose index i sits at old index `i · ratio + shift`.
