@@ -13,6 +13,13 @@ struct Rulebook {
 
     /// Submanifold convolution (Graham & van der Maaten 2017): outputs on the
     /// input sites only; offset index `(dx+r) + K·((dy+r) + K·(dz+r))`.
+    ///
+    /// Pairs are listed by output row. Offsets o and −o hold the same pairs
+    /// with input and output swapped; when the sites are in raster order
+    /// (which a translation preserves), the swapped lists are also ordered by
+    /// output row, so the second half of the offsets shares the first half's
+    /// arrays instead of holding copies (half the memory of the largest
+    /// rulebooks, which a training set keeps for every scan).
     static func submanifold(_ sites: ActiveSet, kernelSize: Int) -> Rulebook {
         let r = Int32(kernelSize / 2)
         var offsets: [SIMD3<Int32>] = []
@@ -20,7 +27,14 @@ struct Rulebook {
         var inputs = [[Int32]](repeating: [], count: offsets.count)
         var outputs = [[Int32]](repeating: [], count: offsets.count)
         let centre = offsets.count / 2
+        let mirrored = sites.isInRasterOrder
         for (k, o) in offsets.enumerated() where k != centre {
+            let mirror = offsets.count - 1 - k
+            if mirrored && k > centre {
+                inputs[k] = outputs[mirror]
+                outputs[k] = inputs[mirror]
+                continue
+            }
             var ins: [Int32] = []
             var outs: [Int32] = []
             for (i, c) in sites.coordinates.enumerated() {

@@ -25,6 +25,14 @@ public final class ActiveSet: @unchecked Sendable {
 
     public var count: Int { coordinates.count }
 
+    /// Whether the coordinates strictly increase in raster order (z, then y,
+    /// then x), as a scan's voxels are enumerated.
+    var isInRasterOrder: Bool {
+        zip(coordinates, coordinates.dropFirst()).allSatisfy { a, b in
+            (a.z, a.y, a.x) < (b.z, b.y, b.x)
+        }
+    }
+
     /// The row of a coordinate, or nil when the voxel is inactive.
     public func row(of c: SIMD3<Int32>) -> Int? { map.lookup(c).map(Int.init) }
 
@@ -36,6 +44,15 @@ public final class ActiveSet: @unchecked Sendable {
         let book = Rulebook.submanifold(self, kernelSize: kernelSize)
         submanifoldRulebooks[kernelSize] = book
         return book
+    }
+
+    /// The pairs a submanifold convolution with this kernel size runs on,
+    /// per kernel offset (index `(dx+r) + K·((dy+r) + K·(dz+r))`): output row
+    /// `outputRows[p]` reads input row `inputRows[p]`, in increasing output
+    /// rows. For tests and diagnostics; the layers use them internally.
+    public func neighbourPairs(kernelSize: Int) -> [(inputRows: [Int32], outputRows: [Int32])] {
+        let book = submanifoldRulebook(kernelSize: kernelSize)
+        return Array(zip(book.inputRows, book.outputRows))
     }
 
     /// The sites one level down (each 2×2×2 block with an active voxel) and the

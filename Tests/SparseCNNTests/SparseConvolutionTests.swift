@@ -42,3 +42,69 @@ import SparseCNN
 }
 
 import Foundation
+
+/// The neighbour lists of submanifold convolutions, against a brute-force
+/// search written here.
+@Suite struct NeighbourPairTests {
+    /// For every offset, in increasing output row: the input row at
+    /// output site + offset, when active.
+    static func bruteForce(_ coordinates: [SIMD3<Int32>], kernelSize: Int) -> [(inputRows: [Int32], outputRows: [Int32])] {
+        let r = Int32(kernelSize / 2)
+        var row: [SIMD3<Int32>: Int32] = [:]
+        for (i, c) in coordinates.enumerated() { row[c] = Int32(i) }
+        var lists: [(inputRows: [Int32], outputRows: [Int32])] = []
+        for dz in -r...r {
+            for dy in -r...r {
+                for dx in -r...r {
+                    var ins: [Int32] = [], outs: [Int32] = []
+                    for (i, c) in coordinates.enumerated() {
+                        if let j = row[c &+ SIMD3(dx, dy, dz)] {
+                            ins.append(j)
+                            outs.append(Int32(i))
+                        }
+                    }
+                    lists.append((ins, outs))
+                }
+            }
+        }
+        return lists
+    }
+
+    /// Raster-ordered sites (a scan's order) take the half-memory path, other
+    /// orders the plain one; both must list exactly the brute-force pairs in
+    /// the same order (the order fixes the weight gradients' summation order,
+    /// so it is part of bit-for-bit reproducibility).
+    @Test(arguments: [3, 5])
+    func pairsEqualABruteForceSearch(kernelSize: Int) {
+        let raster = randomTensor(seed: 3, box: 9, fill: 0.4, channels: 1).sites.coordinates
+        var random = SplitMix64(seed: 4)
+        var shuffled = raster
+        random.shuffle(&shuffled)
+        for coordinates in [raster, shuffled] {
+            let pairs = ActiveSet(coordinates: coordinates).neighbourPairs(kernelSize: kernelSize)
+            let expected = Self.bruteForce(coordinates, kernelSize: kernelSize)
+            #expect(pairs.count == expected.count)
+            for (k, (got, want)) in zip(pairs, expected).enumerated() {
+                #expect(got.inputRows == want.inputRows && got.outputRows == want.outputRows, "offset \(k)")
+            }
+        }
+    }
+
+    /// On raster-ordered sites, offsets o and −o share their arrays (the
+    /// memory the mirror saves), and other orders keep copies of their own.
+    @Test func mirroredOffsetsShareStorage() {
+        let raster = randomTensor(seed: 5, box: 8, fill: 0.5, channels: 1).sites.coordinates
+        var shuffled = raster
+        var random = SplitMix64(seed: 6)
+        random.shuffle(&shuffled)
+        func address(_ a: [Int32]) -> UnsafeRawPointer? { a.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        for (coordinates, shared) in [(raster, true), (shuffled, false)] {
+            let pairs = ActiveSet(coordinates: coordinates).neighbourPairs(kernelSize: 3)
+            for k in 14..<27 {
+                let m = 26 - k
+                #expect((address(pairs[k].inputRows) == address(pairs[m].outputRows)) == shared, "offset \(k)")
+                #expect((address(pairs[k].outputRows) == address(pairs[m].inputRows)) == shared, "offset \(k)")
+            }
+        }
+    }
+}
