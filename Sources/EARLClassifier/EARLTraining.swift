@@ -274,7 +274,7 @@ public enum EARLTraining {
         let perScan = max(1, configuration.slabsPerScan)
         let history = Trainer.train(
             network, epochSamples: { epoch in slabs(split.training, perScan: perScan, stream: epoch, mirror: true) },
-            validation: validation, configuration: config,
+            freshSamples: configuration.input.slabSlices != nil, validation: validation, configuration: config,
             progress: log.map { l in { epoch, e in
                 l("epoch \(epoch + 1): loss \(e.trainingLoss)" + (e.validationLoss.map { " validation loss \($0) accuracy \(e.validationAccuracy ?? .nan)" } ?? ""))
             } })

@@ -55,6 +55,16 @@ public final class ActiveSet: @unchecked Sendable {
         return Array(zip(book.inputRows, book.outputRows))
     }
 
+    /// Drops the cached rulebooks and the coarser levels (built again when
+    /// asked for). For inputs used once, such as a training epoch's fresh
+    /// crops, whose caches would otherwise live as long as the epoch.
+    public func releaseCaches() {
+        lock.lock()
+        defer { lock.unlock() }
+        submanifoldRulebooks = [:]
+        downsampled = nil
+    }
+
     /// The sites one level down (each 2×2×2 block with an active voxel) and the
     /// pairs of the 2×2×2 stride-2 convolution onto them.
     func downsampling() -> (sites: ActiveSet, rulebook: Rulebook) {

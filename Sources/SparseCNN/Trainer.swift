@@ -102,9 +102,13 @@ public enum Trainer {
     /// `epochSamples(epoch)` (for augmentation: a new draw of crops per
     /// epoch; samples not kept by the caller are freed after their epoch).
     /// Class weights come from the first epoch's samples.
+    /// - Parameter freshSamples: every epoch's samples are new tensors, each
+    ///   used once: their sites' rulebooks are released right after their
+    ///   backward pass instead of living until the epoch ends (the results
+    ///   do not change; the memory of a whole epoch's rulebooks is saved).
     public static func train(
-        _ network: Network, epochSamples: (Int) -> [LabelledTensor], validation: [LabelledTensor], configuration: TrainingConfiguration,
-        progress: ((Int, TrainingHistory.Epoch) -> Void)? = nil
+        _ network: Network, epochSamples: (Int) -> [LabelledTensor], freshSamples: Bool = false, validation: [LabelledTensor],
+        configuration: TrainingConfiguration, progress: ((Int, TrainingHistory.Epoch) -> Void)? = nil
     ) -> TrainingHistory {
         var random = SplitMix64(seed: configuration.seed)
         var optimiser = AdamW(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
@@ -129,6 +133,7 @@ public enum Trainer {
                     let (loss, g) = SoftmaxCrossEntropy.loss(logits: logits, label: sample.label, weight: weights[sample.label])
                     total += loss
                     network.backward(g)
+                    if freshSamples { sample.tensor.sites.releaseCaches() }
                 }
                 var scale = 1 / Double(end - start)
                 if let limit = configuration.maxGradientNorm {

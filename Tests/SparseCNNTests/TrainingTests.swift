@@ -80,6 +80,19 @@ import SparseCNN
         #expect(other.parameters[0].value != Network(architecture: Self.toyArchitecture, seed: 3).parameters[0].value)
     }
 
+    /// Fresh samples each epoch (as slab crops are): releasing their sites'
+    /// rulebooks right after use changes nothing, bit for bit.
+    @Test func releasingFreshSamplesCachesKeepsTheWeights() {
+        func run(fresh: Bool) -> [[UInt32]] {
+            let net = Network(architecture: Self.toyArchitecture, seed: 3)
+            _ = Trainer.train(
+                net, epochSamples: { epoch in Self.set(UInt64(epoch * 3)..<UInt64(epoch * 3 + 12)) }, freshSamples: fresh,
+                validation: Self.set(50..<56), configuration: TrainingConfiguration(maxEpochs: 3, batchSize: 4, seed: 4))
+            return net.parameters.map { $0.value.map(\.bitPattern) }
+        }
+        #expect(run(fresh: true) == run(fresh: false))
+    }
+
     /// Write, read back: every weight bit-identical, the same outputs, and the spec intact.
     @Test func modelFileRoundTripsBitExactly() throws {
         let net = Network(architecture: .earlDefault(inputChannels: 2, classes: ["clinical", "compliant"]), seed: 21)
