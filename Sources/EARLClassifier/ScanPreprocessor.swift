@@ -37,9 +37,11 @@ public struct PreparedScan {
 ///    "native-voxel" (the scan's own voxel size before resampling: the cube
 ///    root of its voxel volume divided by `voxelSizeMM`, the same at every
 ///    site; recovery depends on it, and resampling would otherwise hide it),
-///    each clamped to ±`featureClamp` so a full bladder cannot dominate.
+///    "native-max" (the hottest native voxel inside each network voxel,
+///    `Resampler.maxPool`, normalised like I: what a phantom's RCmax reads
+///    on the scan's own grid), each clamped to ±`featureClamp` so a full bladder cannot dominate.
 public struct ScanPreprocessor: Sendable {
-    public static let supportedFeatures: Set<String> = ["edge", "edge-relative", "intensity", "native-voxel"]
+    public static let supportedFeatures: Set<String> = ["edge", "edge-relative", "intensity", "native-voxel", "native-max"]
     /// "body-median": image and edge divided by the body's median uptake.
     /// "body-median-edge-mad": the image as above, the edge image divided by
     /// its own robust spread in the body (1.4826 × median absolute deviation),
@@ -74,7 +76,8 @@ public struct ScanPreprocessor: Sendable {
 
     /// The default specification of iqkit's EARL models.
     public static let defaultInput = InputSpecification(
-        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median-edge-mad", features: ["edge", "edge-relative", "intensity", "native-voxel"], activeStride: 1, slabSlices: 8,
+        voxelSizeMM: 4, edgeFWHMMM: EdgeImage.defaultFWHMMM, normalisation: "body-median-edge-mad",
+        features: ["edge", "edge-relative", "intensity", "native-voxel"], activeStride: 1, slabSlices: 8,
         resampling: "band-limited")
 
     /// - Parameter path: named in errors.
@@ -117,6 +120,10 @@ public struct ScanPreprocessor: Sendable {
             guard mad > 0, mad.isFinite else { throw InputError.invalidData(path: path, problem: "the edge image is flat inside the body (MAD \(mad))") }
             edgeScale = Float(1 / mad)
         }
+        // The hottest native voxel in each network voxel (an RCmax-like
+        // reading of the native grid), only when asked for.
+        let nativeMax: [Float]? =
+            input.features.contains("native-max") ? (volume.spacingMM == target ? volume.voxels : Resampler.maxPool(volume, spacingMM: target).voxels) : nil
         let stride = input.activeStride
         let (nx, ny, nz) = (resampled.nx, resampled.ny, resampled.nz)
         var coordinates: [SIMD3<Int32>] = []
@@ -125,12 +132,13 @@ public struct ScanPreprocessor: Sendable {
         features.reserveCapacity(coordinates.capacity * input.features.count)
         let clamp = Self.featureClamp
         // Feature names resolved once, not per voxel.
-        enum Feature { case edge, edgeRelative, nativeVoxel, intensity }
+        enum Feature { case edge, edgeRelative, nativeVoxel, nativeMax, intensity }
         let kinds: [Feature] = input.features.map {
             switch $0 {
             case "edge": .edge
             case "edge-relative": .edgeRelative
             case "native-voxel": .nativeVoxel
+            case "native-max": .nativeMax
             default: .intensity
             }
         }
@@ -146,6 +154,7 @@ public struct ScanPreprocessor: Sendable {
                         case .edge: v = edge.voxels[i] * edgeScale
                         case .edgeRelative: v = edge.voxels[i] * scale
                         case .nativeVoxel: v = nativeVoxel
+                        case .nativeMax: v = nativeMax![i] * scale
                         case .intensity: v = resampled.voxels[i] * scale
                         }
                         features.append(min(max(v, -clamp), clamp))

@@ -57,6 +57,61 @@ public enum Resampler {
         resample(volume, spacingMM: newSpacing, nearest: true)
     }
 
+    /// The largest native voxel of each new voxel, on the grid `trilinear`
+    /// uses (same voxel count, spacing and geometry): the maximum over the
+    /// old voxels whose centres lie inside the new voxel (faces at
+    /// `[j, j + 1) · s'`), or, when none does (voxels shrinking), the old
+    /// voxel nearest the new centre. Separable (a box's maximum is the
+    /// maximum of per-axis maxima), one axis after the other.
+    ///
+    /// What it keeps is what an RCmax measures: the hottest voxel of the
+    /// scan's own grid, which depends on how finely that grid samples a small
+    /// hot object. Non-finite voxels are read as 0.
+    public static func maxPool(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>) -> Volume {
+        let grid = Grid(volume, spacingMM: newSpacing)
+        var shape = SIMD3(volume.nx, volume.ny, volume.nz)
+        // The caller's voxels are read in place (non-finite as 0); later passes read finite maxima.
+        var data = volume.voxels
+        for axis in 0..<3 {
+            let n = shape[axis], m = grid.counts[axis], r = grid.ratio[axis]
+            // Old index range of each new voxel along this axis.
+            let ranges: [ClosedRange<Int>] = (0..<m).map { j in
+                let lo = Int((Double(j) * r - 0.5).rounded(.up)), hi = Int((Double(j + 1) * r - 0.5).rounded(.up)) - 1
+                if lo <= hi { return max(0, lo)...min(n - 1, hi) }
+                let nearest = min(n - 1, max(0, Int((Double(j) * r + grid.shift[axis]).rounded())))
+                return nearest...nearest
+            }
+            var newShape = shape
+            newShape[axis] = m
+            let stride = axis == 0 ? 1 : axis == 1 ? shape.x : shape.x * shape.y
+            let newStride = axis == 0 ? 1 : axis == 1 ? newShape.x : newShape.x * newShape.y
+            let (lines, inner) = (newShape.x * newShape.y * newShape.z / m, axis == 0 ? 1 : stride)
+            var out = [Float](repeating: 0, count: newShape.x * newShape.y * newShape.z)
+            data.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    let source = SharedBuffer(UnsafeMutablePointer(mutating: src.baseAddress!), count: src.count)
+                    let target = SharedBuffer(dst.baseAddress!, count: dst.count)
+                    parallelFor(lines) { line in
+                        // Line = (inner index a, outer index b) around the axis.
+                        let a = line % inner, b = line / inner
+                        let inBase = a + b * stride * n, outBase = a + b * newStride * m
+                        for (j, range) in ranges.enumerated() {
+                            var v = -Float.infinity
+                            for i in range {
+                                let x = source[inBase + i * stride]
+                                v = Swift.max(v, x.isFinite ? x : 0)
+                            }
+                            target[outBase + j * newStride] = v
+                        }
+                    }
+                }
+            }
+            data = out
+            shape = newShape
+        }
+        return grid.volume(data, from: volume)
+    }
+
     /// Band-limited (DCT) resampling onto the grid `trilinear` uses (same
     /// voxel count, spacing and geometry), one axis after the other.
     ///

@@ -22,6 +22,37 @@ import EARLClassifier
         #expect(worst < 1e-5, "worst relative difference \(worst)")
     }
 
+    /// "native-max": at every site, the hottest native voxel of that network
+    /// voxel (`Resampler.maxPool` of the scan) over the body median, read
+    /// from the native grid, so on a 2 mm scan it is never below the
+    /// native voxels' mean of the site (the band-limited intensity can ring
+    /// past it, the mean cannot); on a 4 mm scan it is the intensity itself.
+    @Test func nativeMaxChannel() throws {
+        let fine = SyntheticScans.scan(seed: 4, label: .clinical, spacingMM: 2)
+        let native = SyntheticScans.scan(seed: 4, label: .clinical)
+        let spec = InputSpecification(
+            voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["intensity", "native-max"], activeStride: 1, resampling: "band-limited")
+        let prepared = try ScanPreprocessor(input: spec).prepare(fine, path: "fine")
+        let pooled = Resampler.maxPool(fine, spacingMM: SIMD3(repeating: 4))
+        let scale = Float(1 / prepared.bodyMedian)
+        var mismatches = 0, belowMean = 0
+        for (i, c) in prepared.tensor.sites.coordinates.enumerated() {
+            let (x, y, z) = (Int(c.x), Int(c.y), Int(c.z))
+            let expected = min(max(pooled[x, y, z] * scale, -ScanPreprocessor.featureClamp), ScanPreprocessor.featureClamp)
+            if prepared.tensor.features[2 * i + 1] != expected { mismatches += 1 }
+            var mean: Float = 0
+            for b in 0..<8 { mean += fine[2 * x + b & 1, 2 * y + (b >> 1) & 1, 2 * z + (b >> 2) & 1] / 8 }
+            if prepared.tensor.features[2 * i + 1] < mean * scale - 1e-6 { belowMean += 1 }
+        }
+        #expect(prepared.tensor.sites.count > 1000)
+        #expect(mismatches == 0)
+        #expect(belowMean == 0)
+        // A 4 mm scan needs no pooling: the channel repeats the intensity.
+        let same = try ScanPreprocessor(input: spec).prepare(native, path: "native")
+        let f = same.tensor.features
+        #expect((0..<same.tensor.count).allSatisfy { f[2 * $0] == f[2 * $0 + 1] })
+    }
+
     /// "edge-relative" is the edge image over the body median whatever the
     /// normalisation, so under "body-median-edge-mad" it is the "edge"
     /// channel times one constant (the edge MAD over the body median), and

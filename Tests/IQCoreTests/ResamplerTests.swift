@@ -70,6 +70,53 @@ import Testing
         #expect(Resampler.nearest(v, spacingMM: spacing).voxels == voxels)
     }
 
+    /// Max pooling against a brute-force search in world coordinates: each
+    /// new voxel is the largest old voxel whose centre lies in its box (faces
+    /// at multiples of the new spacing from the field of view's corner), or
+    /// the old voxel nearest its centre when no centre lies inside. Exact
+    /// (values are copied). Grids that shrink on one axis, grow on another,
+    /// and keep the third; a 2 mm grid pools 2×2×2 blocks.
+    @Test(arguments: [SIMD3<Double>(2.0, 4.07, 3.0), SIMD3(2, 2, 2), SIMD3(3.27, 2.34, 4)])
+    func maxPoolMatchesABruteForceSearch(spacing: SIMD3<Double>) {
+        let (nx, ny, nz) = (23, 17, 13)
+        var random = SplitMix64(seed: 7)
+        var voxels = (0..<(nx * ny * nz)).map { _ in Float(random.nextNormal()) }
+        voxels[5] = .nan
+        let v = Volume(nx: nx, ny: ny, nz: nz, spacingMM: spacing, voxels: voxels)
+        let target = SIMD3<Double>(repeating: 4)
+        let pooled = Resampler.maxPool(v, spacingMM: target)
+        let lin = Resampler.trilinear(v, spacingMM: target)
+        #expect(pooled.dimensions == lin.dimensions)
+        #expect(pooled.spacingMM == lin.spacingMM)
+        #expect(pooled.geometry == lin.geometry)
+        let s = pooled.spacingMM
+        var mismatches = 0
+        for z in 0..<pooled.nz { for y in 0..<pooled.ny { for x in 0..<pooled.nx {
+            let lo = SIMD3(Double(x), Double(y), Double(z)) * s, hi = lo + s
+            // Per axis: old indices whose centres fall in [lo, hi), else the nearest to the centre.
+            func members(_ axis: Int, _ n: Int) -> [Int] {
+                let inside = (0..<n).filter { i in
+                    let c = (Double(i) + 0.5) * spacing[axis]
+                    return c >= lo[axis] && c < hi[axis]
+                }
+                if !inside.isEmpty { return inside }
+                let centre = (lo[axis] + hi[axis]) / 2
+                return [(0..<n).min { abs((Double($0) + 0.5) * spacing[axis] - centre) < abs((Double($1) + 0.5) * spacing[axis] - centre) }!]
+            }
+            var best = -Float.infinity
+            for k in members(2, nz) { for j in members(1, ny) { for i in members(0, nx) {
+                let value = voxels[i + nx * (j + ny * k)]
+                best = max(best, value.isFinite ? value : 0)
+            } } }
+            if pooled[x, y, z] != best { mismatches += 1 }
+        } } }
+        #expect(mismatches == 0, "\(mismatches) of \(pooled.voxels.count) voxels differ")
+        if spacing == SIMD3(2, 2, 2) {
+            // Each 4 mm voxel holds exactly one 2×2×2 block.
+            #expect(pooled[3, 2, 1] == (0..<8).map { b in v[6 + b & 1, 4 + (b >> 1) & 1, 2 + (b >> 2) & 1] }.max())
+        }
+    }
+
     /// Band-limited resampling against an independent evaluation: the
     /// separable DCT-II / truncated or zero-padded DCT-III written as direct
     /// sums in Double (O(N·M·K) per line instead of FFTW's transforms), on a
