@@ -105,7 +105,8 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Voxel size the scans are resampled to, in mm.") var voxelMM: Double = ScanPreprocessor.defaultInput.voxelSizeMM
     @Option(
         parsing: .upToNextOption,
-        help: ArgumentHelp("Input channels, in order (\(ScanPreprocessor.supportedFeatures.sorted().joined(separator: ", "))).", valueName: "feature"))
+        help: ArgumentHelp(
+            "Input channels, in order, space- or comma-separated (\(ScanPreprocessor.supportedFeatures.sorted().joined(separator: ", "))).", valueName: "feature"))
     var features: [String] = ScanPreprocessor.defaultInput.features
     @Option(
         help: "How scans are brought to --voxel-mm: trilinear, nearest (values of the nearest native voxel, not averaged) or band-limited (DCT; smooths no native grid more than another)."
@@ -141,7 +142,7 @@ struct EarlTrain: ParsableCommand {
         let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
         input.voxelSizeMM = voxelMM
-        input.features = features
+        input.features = features.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         input.resampling = resampling
         _ = try ScanPreprocessor(input: input)
         var samples: [EARLSample] = []

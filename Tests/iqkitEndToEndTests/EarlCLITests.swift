@@ -59,6 +59,17 @@ import Testing
         let csv = try CLIRunner.run(["earl", "train", "--data", dir, "--labels", dir + "/labels.csv", "--out", dir + "/m.json"])
         #expect(csv.status == 2)
         #expect(csv.stderr.contains("labels.csv:3: label \"earl3\" is not clinical, earl1 or earl2"), "\(csv.stderr)")
+        // Feature lists may be comma-separated: each name is checked, and a
+        // good list goes on to read the scans (here missing).
+        try Data("file,label\na.nii,earl1\n".utf8).write(to: URL(fileURLWithPath: dir + "/one.csv"))
+        let train = ["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--features"]
+        let badFeature = try CLIRunner.run(train + ["edge,bogus"])
+        #expect(badFeature.status == 2)
+        #expect(badFeature.stderr.contains("unknown feature \"bogus\""), "\(badFeature.stderr)")
+        let goodList = try CLIRunner.run(train + ["edge,native-max", "intensity"])
+        #expect(goodList.status == 2)
+        #expect(goodList.stderr.contains("a.nii") && !goodList.stderr.contains("feature"), "\(goodList.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
     }
 
     /// A small labelled corpus, scored by the shipped model found by default.
