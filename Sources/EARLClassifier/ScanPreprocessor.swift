@@ -39,7 +39,8 @@ public struct PreparedScan {
 ///    site; recovery depends on it, and resampling would otherwise hide it),
 ///    "native-max" (the hottest native voxel inside each network voxel,
 ///    `Resampler.maxPool`, normalised like I: what a phantom's RCmax reads
-///    on the scan's own grid), each clamped to ±`featureClamp` so a full bladder cannot dominate.
+///    on the scan's own grid), each clamped to ±`featureClamp` so a full
+///    bladder cannot dominate.
 public struct ScanPreprocessor: Sendable {
     public static let supportedFeatures: Set<String> = ["edge", "edge-relative", "intensity", "native-voxel", "native-max"]
     /// "body-median": image and edge divided by the body's median uptake.
