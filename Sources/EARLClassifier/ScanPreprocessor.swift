@@ -123,8 +123,7 @@ public struct ScanPreprocessor: Sendable {
         }
         // The hottest native voxel in each network voxel (an RCmax-like
         // reading of the native grid), only when asked for.
-        let nativeMax: [Float]? =
-            input.features.contains("native-max") ? (volume.spacingMM == target ? volume.voxels : Resampler.maxPool(volume, spacingMM: target).voxels) : nil
+        let nativeMax: [Float]? = input.features.contains("native-max") ? Resampler.maxPool(volume, spacingMM: target).voxels : nil
         let stride = input.activeStride
         let (nx, ny, nz) = (resampled.nx, resampled.ny, resampled.nz)
         var coordinates: [SIMD3<Int32>] = []

@@ -26,6 +26,12 @@ public enum Resampler {
             shift = 0.5 * ratio - 0.5
         }
 
+        /// Where new index j sits on the old axis, in old index units,
+        /// clamped to the outer old centres `0…oldCount − 1`.
+        func position(_ j: Int, axis: Int, oldCount: Int) -> Double {
+            min(max(Double(j) * ratio[axis] + shift[axis], 0), Double(oldCount - 1))
+        }
+
         func volume(_ voxels: [Float], from volume: Volume) -> Volume {
             Volume(
                 nx: counts.x, ny: counts.y, nz: counts.z, spacingMM: spacing, voxels: voxels,
@@ -70,45 +76,58 @@ public enum Resampler {
     public static func maxPool(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>) -> Volume {
         let grid = Grid(volume, spacingMM: newSpacing)
         var shape = SIMD3(volume.nx, volume.ny, volume.nz)
-        // The caller's voxels are read in place (non-finite as 0); later passes read finite maxima.
         var data = volume.voxels
+        // Only the first pass reads the caller's voxels (non-finite as 0); later ones read finite maxima.
+        var cleaned = false
         for axis in 0..<3 {
             let n = shape[axis], m = grid.counts[axis], r = grid.ratio[axis]
+            // Same length: each new voxel holds exactly its old one.
+            if n == m { continue }
             // Old index range of each new voxel along this axis.
             let ranges: [ClosedRange<Int>] = (0..<m).map { j in
                 let lo = Int((Double(j) * r - 0.5).rounded(.up)), hi = Int((Double(j + 1) * r - 0.5).rounded(.up)) - 1
                 if lo <= hi { return max(0, lo)...min(n - 1, hi) }
-                let nearest = min(n - 1, max(0, Int((Double(j) * r + grid.shift[axis]).rounded())))
+                let nearest = Int(grid.position(j, axis: axis, oldCount: n).rounded())
                 return nearest...nearest
             }
             var newShape = shape
             newShape[axis] = m
-            let stride = axis == 0 ? 1 : axis == 1 ? shape.x : shape.x * shape.y
-            let newStride = axis == 0 ? 1 : axis == 1 ? newShape.x : newShape.x * newShape.y
-            let (lines, inner) = (newShape.x * newShape.y * newShape.z / m, axis == 0 ? 1 : stride)
-            var out = [Float](repeating: 0, count: newShape.x * newShape.y * newShape.z)
+            // The volume as `outer` blocks of n rows (m after pooling), each
+            // row `inner` contiguous voxels long: rows are combined with
+            // element-wise maxima, so every pass reads memory in order.
+            // Tasks are (block, chunk of a row), so the z pass (one block)
+            // still runs on every core.
+            let inner = axis == 0 ? 1 : axis == 1 ? shape.x : shape.x * shape.y
+            let outer = shape.x * shape.y * shape.z / (n * inner)
+            let chunk = min(inner, 4096), chunks = (inner + chunk - 1) / chunk
+            let finiteInput = cleaned
+            var out = [Float](repeating: -.infinity, count: newShape.x * newShape.y * newShape.z)
             data.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
                     let source = SharedBuffer(UnsafeMutablePointer(mutating: src.baseAddress!), count: src.count)
                     let target = SharedBuffer(dst.baseAddress!, count: dst.count)
-                    parallelFor(lines) { line in
-                        // Line = (inner index a, outer index b) around the axis.
-                        let a = line % inner, b = line / inner
-                        let inBase = a + b * stride * n, outBase = a + b * newStride * m
+                    parallelFor(outer * chunks) { task in
+                        let (b, first) = (task / chunks, (task % chunks) * chunk)
+                        let width = min(chunk, inner - first)
                         for (j, range) in ranges.enumerated() {
-                            var v = -Float.infinity
+                            let to = target.base + (b * m + j) * inner + first
                             for i in range {
-                                let x = source[inBase + i * stride]
-                                v = Swift.max(v, x.isFinite ? x : 0)
+                                let from = source.base + (b * n + i) * inner + first
+                                if finiteInput {
+                                    for a in 0..<width { to[a] = Swift.max(to[a], from[a]) }
+                                } else {
+                                    for a in 0..<width { to[a] = Swift.max(to[a], from[a].isFinite ? from[a] : 0) }
+                                }
                             }
-                            target[outBase + j * newStride] = v
                         }
                     }
                 }
             }
             data = out
             shape = newShape
+            cleaned = true
         }
+        if !cleaned { data = data.map { $0.isFinite ? $0 : 0 } }
         return grid.volume(data, from: volume)
     }
 
@@ -200,13 +219,12 @@ public enum Resampler {
     private static func resample(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>, nearest: Bool) -> Volume {
         let grid = Grid(volume, spacingMM: newSpacing)
         let (nx, ny, nz) = (grid.counts.x, grid.counts.y, grid.counts.z)
-        let (ratio, shift) = (grid.ratio, grid.shift)
         let (ox, oy, oz) = (volume.nx, volume.ny, volume.nz)
-        func axis(_ n: Int, _ oldN: Int, _ r: Double, _ s: Double) -> (lo: [Int], hi: [Int], w: [Float]) {
+        func axis(_ n: Int, _ oldN: Int, _ a: Int) -> (lo: [Int], hi: [Int], w: [Float]) {
             var lo = [Int](repeating: 0, count: n), hi = lo
             var w = [Float](repeating: 0, count: n)
             for i in 0..<n {
-                let p = min(max(Double(i) * r + s, 0), Double(oldN - 1))
+                let p = grid.position(i, axis: a, oldCount: oldN)
                 if nearest {
                     lo[i] = Int(p.rounded())
                     continue
@@ -218,7 +236,7 @@ public enum Resampler {
             }
             return (lo, hi, w)
         }
-        let ax = axis(nx, ox, ratio.x, shift.x), ay = axis(ny, oy, ratio.y, shift.y), az = axis(nz, oz, ratio.z, shift.z)
+        let ax = axis(nx, ox, 0), ay = axis(ny, oy, 1), az = axis(nz, oz, 2)
         var out = [Float](repeating: 0, count: nx * ny * nz)
         volume.voxels.withUnsafeBufferPointer { srcBuffer in
             out.withUnsafeMutableBufferPointer { dstBuffer in
