@@ -9,6 +9,7 @@
 #include <gsl/gsl_sort_float.h>
 #include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_sf_erf.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_min.h>
 #include <gsl/gsl_vector.h>

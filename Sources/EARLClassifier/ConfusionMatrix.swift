@@ -1,4 +1,11 @@
+import IQCore
+
 /// Counts of (true class, predicted class): `counts[truth][prediction]`.
+///
+/// JSON holds `classes` and `counts`, and for readers that want the scores
+/// without recomputing them (CI pipelines) `correct`, `total`, `accuracy`
+/// and its exact 95 % interval `accuracyCI95` {`lower`, `upper`}; decoding
+/// reads `classes` and `counts` only.
 public struct ConfusionMatrix: Codable, Sendable, Equatable {
     public var classes: [String]
     public var counts: [[Int]]
@@ -22,7 +29,15 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
     /// Fraction on the diagonal (NaN when empty).
     public var accuracy: Double {
         let t = total
-        return t == 0 ? .nan : Double(counts.indices.reduce(0) { $0 + counts[$1][$1] }) / Double(t)
+        return t == 0 ? .nan : Double(correct) / Double(t)
+    }
+
+    /// The accuracy with its exact (Clopper–Pearson) confidence interval; nil when empty.
+    ///
+    /// A test set of n scans bounds what its accuracy can show: 60/60
+    /// correct still leaves 94.0 % as the 95 % lower bound.
+    public func accuracyInterval(confidence: Double = 0.95) -> ProportionInterval? {
+        Statistics.clopperPearson(successes: correct, trials: total, confidence: confidence)
     }
 
     /// Per true class, the fraction predicted correctly (NaN for an absent class).
@@ -43,6 +58,29 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
         }
         return lines.joined(separator: "\n")
     }
-}
 
-import Foundation
+    private enum CodingKeys: String, CodingKey { case classes, counts, correct, total, accuracy, accuracyCI95 }
+    private struct Bounds: Encodable {
+        var lower: Double
+        var upper: Double
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        classes = try c.decode([String].self, forKey: .classes)
+        counts = try c.decode([[Int]].self, forKey: .counts)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(classes, forKey: .classes)
+        try c.encode(counts, forKey: .counts)
+        try c.encode(correct, forKey: .correct)
+        try c.encode(total, forKey: .total)
+        // JSON has no NaN: an empty matrix has no accuracy and no interval.
+        if let ci = accuracyInterval() {
+            try c.encode(ci.estimate, forKey: .accuracy)
+            try c.encode(Bounds(lower: ci.lower, upper: ci.upper), forKey: .accuracyCI95)
+        }
+    }
+}

@@ -56,6 +56,15 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
     public var stage2EARL2: Double
     /// Active voxels the CNN saw.
     public var activeVoxels: Int
+
+    public init(path: String, label: EARLLabel, probabilities: EARLProbabilities, stage1Compliant: Double, stage2EARL2: Double, activeVoxels: Int) {
+        self.path = path
+        self.label = label
+        self.probabilities = probabilities
+        self.stage1Compliant = stage1Compliant
+        self.stage2EARL2 = stage2EARL2
+        self.activeVoxels = activeVoxels
+    }
 }
 
 /// The JSON of `iqkit earl check`: one result per scan, the requirement the

@@ -90,7 +90,7 @@ public struct CrossValidationReport: Codable, Sendable {
             "| \(n) | \(f.testNames.count) | \(f.stage1.correct)/\(f.stage1.total) | \(f.stage2.correct)/\(f.stage2.total) | \(f.overall.correct)/\(f.overall.total) |"
         }
         return text + "\n\nPer fold (correct / total):\n\n| fold | test scans | stage 1 | stage 2 | overall |\n|---:|---:|---:|---:|---:|\n"
-            + perFold.joined(separator: "\n")
+            + perFold.joined(separator: "\n") + "\n\n" + Self.misclassifiedMarkdown(predictions)
     }
 
     /// Pools reports of disjoint folds of one k-fold split (runs of single folds).
@@ -119,21 +119,38 @@ public struct CrossValidationReport: Codable, Sendable {
         return merged
     }
 
+    /// The three confusion matrices, each headed by its accuracy with the
+    /// exact 95 % interval (what a test set of this size can show).
     static func markdown(stage1: ConfusionMatrix, stage2: ConfusionMatrix, overall: ConfusionMatrix) -> String {
-        func percent(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.1f %%", 100 * x) }
+        func accuracy(_ m: ConfusionMatrix) -> String { m.accuracyInterval()?.summary ?? "–" }
         return """
-        Stage 1 (clinical vs compliant), accuracy \(percent(stage1.accuracy)):
+        Stage 1 (clinical vs compliant), accuracy \(accuracy(stage1)):
 
         \(stage1.markdown)
 
-        Stage 2 (EARL1 vs EARL2, compliant scans), accuracy \(percent(stage2.accuracy)):
+        Stage 2 (EARL1 vs EARL2, compliant scans), accuracy \(accuracy(stage2)):
 
         \(stage2.markdown)
 
-        Overall, accuracy \(percent(overall.accuracy)):
+        Overall, accuracy \(accuracy(overall)):
 
         \(overall.markdown)
         """
+    }
+
+    /// A Markdown table of the scans whose final label is wrong, with both
+    /// stages' probabilities (so a near miss can be told from a confident
+    /// one), or a line saying there are none.
+    static func misclassifiedMarkdown(_ predictions: [Prediction]) -> String {
+        let wrong = predictions.filter { $0.truth != $0.result.label }
+        guard !wrong.isEmpty else { return "No scan misclassified." }
+        let rows = wrong.map { p in
+            let r = p.result
+            return "| \(p.name) | \(p.truth.rawValue) | \(r.label.rawValue) | "
+                + String(format: "%.3f | %.3f | %.3f", r.probabilities.clinical, r.stage1Compliant, r.stage2EARL2) + " |"
+        }
+        return "Misclassified scans (\(wrong.count)):\n\n| scan | truth | predicted | P(clinical) | stage 1 P(compliant) | stage 2 P(EARL2) |\n"
+            + "|---|---|---|---:|---:|---:|\n" + rows.joined(separator: "\n")
     }
 }
 
@@ -172,7 +189,10 @@ public struct EvaluationReport: Codable, Sendable {
         predictions.append(.init(name: name, truth: truth, result: result))
     }
 
-    public var markdown: String { CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) }
+    public var markdown: String {
+        CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) + "\n\n"
+            + CrossValidationReport.misclassifiedMarkdown(predictions)
+    }
 }
 
 /// The inputs and results of the two stages, shared with the workers that

@@ -28,6 +28,12 @@ enum GSL {
 
     static func erf(_ x: Double) -> Double { gsl_sf_erf(x) }
 
+    /// The p-quantile of the beta distribution Beta(a, b) (a, b > 0, p in 0...1).
+    static func betaQuantile(_ p: Double, a: Double, b: Double) -> Double {
+        _ = handlerOff
+        return gsl_cdf_beta_Pinv(p, a, b)
+    }
+
     /// The k-th smallest value (0-based) by quickselect; reorders `values`.
     static func select(_ values: inout [Double], _ k: Int) -> Double {
         _ = handlerOff

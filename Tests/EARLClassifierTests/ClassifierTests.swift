@@ -107,4 +107,40 @@ import EARLClassifier
         #expect(throws: InputError.self) { try CrossValidationReport.merge([("b.json", b), ("five.json", other)]) }
         #expect(throws: InputError.self) { try EARLTraining.crossValidate(samples, folds: 3, only: [4], configuration: config) }
     }
+
+    /// An evaluation report gives each accuracy with its exact 95 % interval
+    /// (2/3 correct: 9.4–99.2 %, SciPy's beta quantiles), lists the
+    /// misclassified scans with both stages' probabilities, and writes the
+    /// scores to JSON for pipelines (decoding reads the counts back).
+    @Test func evaluationReportGivesIntervalsAndMisses() throws {
+        func result(_ label: EARLLabel, clinical: Double, earl2: Double) -> EARLCheckResult {
+            EARLCheckResult(
+                path: "x", label: label, probabilities: .init(clinical: clinical, earl1: (1 - clinical) * (1 - earl2), earl2: (1 - clinical) * earl2),
+                stage1Compliant: 1 - clinical, stage2EARL2: earl2, activeVoxels: 10)
+        }
+        var report = EvaluationReport()
+        report.add(name: "a.nii", truth: .clinical, result: result(.clinical, clinical: 0.9, earl2: 0.5))
+        report.add(name: "b.nii", truth: .clinical, result: result(.earl2, clinical: 0.06, earl2: 0.8))
+        report.add(name: "c.nii", truth: .earl1, result: result(.earl1, clinical: 0.01, earl2: 0.1))
+        let text = report.markdown
+        #expect(text.contains("Stage 1 (clinical vs compliant), accuracy 66.7 % (2/3; 95 % CI 9.4–99.2 %)"), "\(text)")
+        #expect(text.contains("Stage 2 (EARL1 vs EARL2, compliant scans), accuracy 100.0 % (1/1; 95 % CI 2.5–100.0 %)"), "\(text)")
+        #expect(text.contains("Misclassified scans (1):"))
+        #expect(text.contains("| b.nii | clinical | earl2 | 0.060 | 0.940 | 0.800 |"), "\(text)")
+        #expect(!text.contains("| a.nii |") && !text.contains("| c.nii |"))
+        let data = try JSONEncoder().encode(report)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let stage1 = (object?["scores"] as? [String: Any])?["stage1"] as? [String: Any]
+        #expect(stage1?["correct"] as? Int == 2 && stage1?["total"] as? Int == 3)
+        let ci = stage1?["accuracyCI95"] as? [String: Double]
+        #expect(abs((ci?["lower"] ?? 0) - 0.09429932405024609) < 1e-9 && abs((ci?["upper"] ?? 0) - 0.9915962413403874) < 1e-9)
+        let back = try JSONDecoder().decode(EvaluationReport.self, from: data)
+        #expect(back.scores.stage1 == report.scores.stage1 && back.scores.overall == report.scores.overall)
+        // An empty matrix has no accuracy to write (JSON has no NaN).
+        let empty = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(ConfusionMatrix(classes: ["a", "b"]))) as? [String: Any]
+        #expect(empty?["accuracy"] == nil && empty?["total"] as? Int == 0)
+        var perfect = EvaluationReport()
+        perfect.add(name: "c.nii", truth: .earl1, result: result(.earl1, clinical: 0.01, earl2: 0.1))
+        #expect(perfect.markdown.hasSuffix("No scan misclassified."))
+    }
 }

@@ -87,7 +87,7 @@ import Testing
         #expect(manifest?["kind"] as? String == "earl-corpus")
         let evaluation = try CLIRunner.run(["earl", "evaluate", "--data", dir + "/corpus", "--labels", dir + "/corpus/labels.csv", "--json", dir + "/e.json"])
         #expect(evaluation.status == 0, "\(evaluation.stderr)")
-        #expect(evaluation.stdout.contains("Stage 1 (clinical vs compliant)"))
+        #expect(evaluation.stdout.contains("Stage 1 (clinical vs compliant), accuracy ") && evaluation.stdout.contains("; 95 % CI "))
         let check = try CLIRunner.run(["earl", "check", dir + "/corpus/scan-0000.nii.gz"])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("scan-0000.nii.gz: "))
