@@ -172,29 +172,6 @@ extension CrossValidationReport {
     }
 }
 
-/// A trained model scored on a labelled test set (`iqkit earl evaluate`).
-public struct EvaluationReport: Codable, Sendable {
-    public var kind = "earl-evaluation"
-    public var scores: CrossValidationReport.Fold
-    public var predictions: [CrossValidationReport.Prediction]
-
-    public init() {
-        scores = .init(testNames: [])
-        predictions = []
-    }
-
-    public mutating func add(name: String, truth: EARLLabel, result: EARLCheckResult) {
-        scores.testNames.append(name)
-        scores.add(truth: truth, result: result)
-        predictions.append(.init(name: name, truth: truth, result: result))
-    }
-
-    public var markdown: String {
-        CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) + "\n\n"
-            + CrossValidationReport.misclassifiedMarkdown(predictions)
-    }
-}
-
 /// The inputs and results of the two stages, shared with the workers that
 /// train them: each worker reads its own stage's inputs and writes only its
 /// own result slot; log lines are serialised by a lock.

@@ -198,20 +198,41 @@ struct EarlEvaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score a model on labelled scans it was not trained on: confusion matrices of both stages and the final label.",
-        discussion: "Same labels CSV as `earl train`. Exit 2 on bad input; the scores are reported, not judged.")
+        discussion: """
+            Same labels CSV as `earl train`. Every accuracy comes with its exact (Clopper–Pearson) 95 % interval, and the \
+            misclassified scans are listed. With --min-stage1/--min-stage2/--min-overall the scores are judged after \
+            the outputs are written: exit 1 when one misses its target. Exit 2 on bad input.
+            """)
 
     @Option(help: "Folder holding the scans.") var data: String
     @Option(help: "Labels CSV (file,label[,group]).") var labels: String
     @Option(help: "Model file (default: $IQKIT_EARL_MODEL or the shipped model).") var model: String?
-    @Option(help: "Write the scores and per-scan predictions as JSON here.") var json: String?
+    @Option(help: "Write the scores and per-scan predictions as JSON here (`iqkit report` renders it).") var json: String?
     @Option(help: "Write the confusion matrices (Markdown) here.") var report: String?
+    @Option(name: .customLong("min-stage1"), help: ArgumentHelp("Stage 1 accuracy the model must reach (a fraction: 0.99 = 99 %).", valueName: "fraction"))
+    var minStage1: Double?
+    @Option(name: .customLong("min-stage2"), help: ArgumentHelp("Stage 2 accuracy (EARL1 vs EARL2 on the compliant scans) it must reach.", valueName: "fraction"))
+    var minStage2: Double?
+    @Option(name: .customLong("min-overall"), help: ArgumentHelp("Accuracy of the final label it must reach.", valueName: "fraction"))
+    var minOverall: Double?
     @OptionGroup var read: ReadOptions
+
+    func validate() throws {
+        for (name, value) in [("--min-stage1", minStage1), ("--min-stage2", minStage2), ("--min-overall", minOverall)] {
+            if let value, !(value > 0 && value <= 1) { throw ValidationError("\(name) must be a fraction in (0, 1] (0.99 = 99 %), got \(value)") }
+        }
+    }
 
     func run() throws {
         for output in [json, report].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: [labels] + [model].compactMap { $0 }) }
         let entries = try LabelsCSV.parse(path: labels)
-        let classifier = try EARLModel.read(from: try model ?? DefaultEARLModel.path())
-        var evaluation = EvaluationReport()
+        let modelPath = try model ?? DefaultEARLModel.path()
+        let classifier = try EARLModel.read(from: modelPath)
+        let targets = AccuracyTargets(stage1: minStage1, stage2: minStage2, overall: minOverall)
+        var evaluation = EvaluationReport(
+            targets: targets.isEmpty ? nil : targets,
+            provenance: Provenance(
+                inputs: try [modelPath, labels].map(Provenance.Input.hashing), settings: ["model": modelPath, "data": data, "scans": String(entries.count)]))
         let progress = ProgressReporter("classifying", total: entries.count)
         for e in entries {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
@@ -224,6 +245,10 @@ struct EarlEvaluate: ParsableCommand {
         print(text)
         if let report { try AtomicOutput.write(text + "\n", to: report) }
         if let json { try ResultJSON.write(evaluation, to: json) }
+        let missed = evaluation.outcomes.filter { !$0.passed }
+        if !missed.isEmpty {
+            throw QAFailure(message: missed.map { "\($0.name) \($0.measured) is outside the target \($0.criterion)" }.joined(separator: "; "))
+        }
     }
 }
 

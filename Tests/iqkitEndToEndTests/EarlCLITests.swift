@@ -88,6 +88,23 @@ import Testing
         let evaluation = try CLIRunner.run(["earl", "evaluate", "--data", dir + "/corpus", "--labels", dir + "/corpus/labels.csv", "--json", dir + "/e.json"])
         #expect(evaluation.status == 0, "\(evaluation.stderr)")
         #expect(evaluation.stdout.contains("Stage 1 (clinical vs compliant), accuracy ") && evaluation.stdout.contains("; 95 % CI "))
+        // Targets: the same scans under rotated labels (clinical → earl1 → earl2 → clinical) cannot all be
+        // right, so --min-overall 1 fails with exit 1 after the JSON is written, and the report of it fails too.
+        let rotated = csv.replacingOccurrences(of: ",clinical,", with: ",x1,").replacingOccurrences(of: ",earl1,", with: ",x2,")
+            .replacingOccurrences(of: ",earl2,", with: ",clinical,").replacingOccurrences(of: ",x1,", with: ",earl1,").replacingOccurrences(of: ",x2,", with: ",earl2,")
+        try Data(rotated.utf8).write(to: URL(fileURLWithPath: dir + "/rotated.csv"))
+        let judged = try CLIRunner.run([
+            "earl", "evaluate", "--data", dir + "/corpus", "--labels", dir + "/rotated.csv", "--json", dir + "/r.json", "--min-overall", "1", "--min-stage2", "0.5",
+        ])
+        #expect(judged.status == 1, "\(judged.stderr)")
+        #expect(judged.stderr.contains("overall accuracy") && judged.stderr.contains("is outside the target 100.0–100 %"), "\(judged.stderr)")
+        #expect(judged.stdout.contains("| overall accuracy |") && judged.stdout.contains("| missed |"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/r.json"))
+        let report = try CLIRunner.run(["report", dir + "/r.json", "--out", dir + "/report", "--junit", dir + "/junit.xml"])
+        #expect(report.status == 1, "\(report.stderr)")
+        #expect(try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8).contains("name=\"overall accuracy\""))
+        let badTarget = try CLIRunner.run(["earl", "evaluate", "--data", dir + "/corpus", "--labels", dir + "/corpus/labels.csv", "--min-stage1", "99"])
+        #expect(badTarget.status == 2 && badTarget.stderr.contains("--min-stage1 must be a fraction"), "\(badTarget.stderr)")
         let check = try CLIRunner.run(["earl", "check", dir + "/corpus/scan-0000.nii.gz"])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("scan-0000.nii.gz: "))

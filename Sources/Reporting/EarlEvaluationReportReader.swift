@@ -1,0 +1,59 @@
+import EARLClassifier
+import Foundation
+import IQCore
+
+/// Report sections for `iqkit earl evaluate` results: a model's accuracies
+/// on a labelled test set with their exact 95 % intervals, the confusion
+/// matrices, the misclassified scans, and the targets as checks.
+public enum EarlEvaluationReportReader: ResultReader {
+    public static let kind = "earl-evaluation"
+
+    public static func recognises(_ object: [String: Any]) -> Bool { object["kind"] as? String == kind }
+
+    public static func sections(from data: Data, path: String) throws -> [ReportSection] {
+        let report = try decode(EvaluationReport.self, data, path: path)
+        guard let provenance = report.provenance else {
+            throw InputError.invalidData(path: path, problem: "an evaluation without provenance (written by an older iqkit); run `iqkit earl evaluate` again")
+        }
+        let scores = report.scores
+        func summary(_ m: ConfusionMatrix) -> String { m.accuracyInterval()?.summary ?? "no scans" }
+        let checks = report.outcomes.map { Check(name: $0.name, passed: $0.passed, measured: $0.measured, criterion: $0.criterion) }
+        let matrices: [(String, ConfusionMatrix)] = [
+            ("Stage 1, clinical vs compliant", scores.stage1), ("Stage 2, EARL1 vs EARL2 (truly compliant scans)", scores.stage2),
+            ("Final label", scores.overall),
+        ]
+        var tables = matrices.map { caption, m in
+            ReportTable(
+                caption: "\(caption): accuracy \(summary(m))", header: ["truth \\ predicted"] + m.classes + ["recall"],
+                rows: m.classes.indices.map { i in
+                    let r = m.recall[i]
+                    return [.init(m.classes[i])] + m.counts[i].map { .init(String($0)) } + [.init(r.isNaN ? "–" : String(format: "%.1f %%", 100 * r))]
+                })
+        }
+        let wrong = report.predictions.filter { $0.truth != $0.result.label }
+        if !wrong.isEmpty {
+            func p(_ v: Double) -> String { String(format: "%.3f", v) }
+            tables.append(
+                ReportTable(
+                    caption: "Misclassified scans", header: ["scan", "truth", "predicted", "P(clinical)", "stage 1: P(compliant)", "stage 2: P(earl2)"],
+                    rows: wrong.map { w in
+                        [.init(w.name), .init(w.truth.rawValue), .init(w.result.label.rawValue, mark: .fail), .init(p(w.result.probabilities.clinical)),
+                         .init(p(w.result.stage1Compliant)), .init(p(w.result.stage2EARL2))]
+                    }))
+        }
+        return [
+            ReportSection(
+                kind: kind, title: "EARL classifier on a labelled test set — \(path)", subject: path, checks: checks,
+                keyFigures: [
+                    ("scans", String(scores.overall.total)), ("stage 1 accuracy", summary(scores.stage1)), ("stage 2 accuracy", summary(scores.stage2)),
+                    ("overall accuracy", summary(scores.overall)),
+                ],
+                paragraphs: [
+                    "The model's labels against the truth of \(scores.overall.total) scans it was not trained on. Intervals are exact (Clopper–Pearson) 95 % intervals: what a test set of this size can show, not a property of the model alone. "
+                        + (wrong.isEmpty ? "No scan is misclassified." : "\(wrong.count) scans are misclassified (table below).")
+                        + (checks.isEmpty ? " No targets were set: scores only." : "")
+                ],
+                tables: tables, provenance: provenance)
+        ]
+    }
+}

@@ -1,0 +1,68 @@
+import EARLClassifier
+import Foundation
+import IQCore
+import Reporting
+import Testing
+
+/// The report section of an `earl evaluate` result: accuracies with their
+/// intervals as key figures, targets as checks, confusion matrices and the
+/// misclassified scans as tables.
+@Suite struct EarlEvaluationReportTests {
+    static func result(_ label: EARLLabel, clinical: Double, earl2: Double) -> EARLCheckResult {
+        EARLCheckResult(
+            path: "x", label: label, probabilities: .init(clinical: clinical, earl1: (1 - clinical) * (1 - earl2), earl2: (1 - clinical) * earl2),
+            stage1Compliant: 1 - clinical, stage2EARL2: earl2, activeVoxels: 10)
+    }
+
+    /// 3 of 4 right: one clinical scan called EARL2.
+    static func evaluation(targets: AccuracyTargets?, provenance: Provenance? = ReportFixtures.provenance("labels.csv")) -> EvaluationReport {
+        var report = EvaluationReport(targets: targets, provenance: provenance)
+        report.add(name: "a.nii", truth: .clinical, result: result(.clinical, clinical: 0.9, earl2: 0.5))
+        report.add(name: "b.nii", truth: .clinical, result: result(.earl2, clinical: 0.06, earl2: 0.8))
+        report.add(name: "c.nii", truth: .earl1, result: result(.earl1, clinical: 0.01, earl2: 0.1))
+        report.add(name: "d.nii", truth: .earl2, result: result(.earl2, clinical: 0.02, earl2: 0.9))
+        return report
+    }
+
+    static func section(_ report: EvaluationReport) throws -> ReportSection {
+        let sections = try EarlEvaluationReportReader.sections(from: try ResultJSON.encoder().encode(report), path: "eval.json")
+        return try #require(sections.first)
+    }
+
+    @Test func targetsBecomeChecks() throws {
+        let section = try Self.section(Self.evaluation(targets: AccuracyTargets(stage1: 0.99, stage2: 0.95)))
+        #expect(section.kind == "earl-evaluation" && section.subject == "eval.json")
+        #expect(section.checks.map(\.name) == ["stage 1 accuracy", "stage 2 accuracy"])
+        #expect(section.checks.map(\.passed) == [false, true])
+        // 3/4: SciPy's beta quantiles give 19.4–99.4 %.
+        #expect(section.checks[0].measured == "75.0 % (3/4; 95 % CI 19.4–99.4 %)" && section.checks[0].criterion == "99.0–100 %")
+        #expect(section.verdict == .fail)
+        #expect(section.keyFigures.map(\.name) == ["scans", "stage 1 accuracy", "stage 2 accuracy", "overall accuracy"])
+        #expect(section.keyFigures[0].value == "4")
+        #expect(section.tables[0].caption.hasPrefix("Stage 1, clinical vs compliant: accuracy 75.0 %"))
+        let stage1 = section.tables[0]
+        #expect(stage1.header == ["truth \\ predicted", "clinical", "compliant", "recall"])
+        #expect(stage1.rows.map { $0.map(\.text) } == [["clinical", "1", "1", "50.0 %"], ["compliant", "0", "2", "100.0 %"]])
+        let missed = try #require(section.tables.last)
+        #expect(missed.caption == "Misclassified scans")
+        #expect(missed.rows.map { $0.map(\.text) } == [["b.nii", "clinical", "earl2", "0.060", "0.940", "0.800"]])
+        // The same figures reach the HTML page and JUnit.
+        let document = ReportDocument(title: "t", createdAt: "2026-12-02T00:00:00Z", toolVersion: "0.1.0", sections: [section])
+        let junit = JUnitWriter.render(document)
+        #expect(junit.contains("failure message=\"75.0 % (3/4; 95 % CI 19.4–99.4 %) outside 99.0–100 %\""), "\(junit)")
+        #expect(try HTMLReport(templates: ReportFixtures.templates).render(document).contains("Misclassified scans"))
+    }
+
+    @Test func withoutTargetsTheSectionInforms() throws {
+        let section = try Self.section(Self.evaluation(targets: nil))
+        #expect(section.checks.isEmpty && section.verdict == .info)
+        #expect(section.paragraphs.joined().contains("No targets were set"))
+    }
+
+    @Test func refusesAnEvaluationWithoutProvenance() throws {
+        let data = try ResultJSON.encoder().encode(Self.evaluation(targets: nil, provenance: nil))
+        #expect(throws: InputError.self) { try EarlEvaluationReportReader.sections(from: data, path: "old.json") }
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(EarlEvaluationReportReader.recognises(object) && !EarlReportReader.recognises(object))
+    }
+}
