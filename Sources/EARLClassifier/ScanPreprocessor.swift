@@ -39,10 +39,17 @@ public struct PreparedScan {
 ///    site; recovery depends on it, and resampling would otherwise hide it),
 ///    "native-max" (the hottest native voxel inside each network voxel,
 ///    `Resampler.maxPool`, normalised like I: what a phantom's RCmax reads
-///    on the scan's own grid), each clamped to ±`featureClamp` so a full
-///    bladder cannot dominate.
+///    on the scan's own grid), "edge-noise" (the edge image's robust spread
+///    over the body median × `edgeNoiseScale`, the same at every site: how
+///    noisy the scan is, which the network otherwise reads only from
+///    texture, and which it confuses with sharpness), each clamped to
+///    ±`featureClamp` so a full bladder cannot dominate.
 public struct ScanPreprocessor: Sendable {
-    public static let supportedFeatures: Set<String> = ["edge", "edge-relative", "intensity", "native-voxel", "native-max"]
+    public static let supportedFeatures: Set<String> = ["edge", "edge-relative", "intensity", "native-voxel", "native-max", "edge-noise"]
+    /// "edge-noise" is the edge image's robust spread over the body median
+    /// times this factor, so that it is of order 1 like the other channels
+    /// (a spread of 3–10 % of the median becomes 0.3–1).
+    public static let edgeNoiseScale: Float = 10
     /// "body-median": image and edge divided by the body's median uptake.
     /// "body-median-edge-mad": the image as above, the edge image divided by
     /// its own robust spread in the body (1.4826 × median absolute deviation),
@@ -114,13 +121,18 @@ public struct ScanPreprocessor: Sendable {
         let scale = Float(1 / median)
         let edge = EdgeImage.compute(resampled, fwhmMM: input.edgeFWHMMM)
         var edgeScale = scale
-        if input.normalisation == "body-median-edge-mad" {
+        // The edge image's robust spread in the body (1.4826 × MAD): its
+        // noise, in the input's unit.
+        var edgeSpread = Double.nan
+        if input.normalisation == "body-median-edge-mad" || input.features.contains("edge-noise") {
             let insideEdge = zip(edge.voxels, mask).compactMap { $1 ? $0 : nil }
             let centre = Statistics.median(insideEdge)
             let mad = 1.4826 * Statistics.median(insideEdge.map { abs($0 - Float(centre)) })
             guard mad > 0, mad.isFinite else { throw InputError.invalidData(path: path, problem: "the edge image is flat inside the body (MAD \(mad))") }
-            edgeScale = Float(1 / mad)
+            edgeSpread = mad
         }
+        if input.normalisation == "body-median-edge-mad" { edgeScale = Float(1 / edgeSpread) }
+        let edgeNoise = Float(edgeSpread / median) * Self.edgeNoiseScale
         // The hottest native voxel in each network voxel (an RCmax-like
         // reading of the native grid), only when asked for.
         let nativeMax: [Float]? = input.features.contains("native-max") ? Resampler.maxPool(volume, spacingMM: target).voxels : nil
@@ -132,13 +144,14 @@ public struct ScanPreprocessor: Sendable {
         features.reserveCapacity(coordinates.capacity * input.features.count)
         let clamp = Self.featureClamp
         // Feature names resolved once, not per voxel.
-        enum Feature { case edge, edgeRelative, nativeVoxel, nativeMax, intensity }
+        enum Feature { case edge, edgeRelative, nativeVoxel, nativeMax, edgeNoise, intensity }
         let kinds: [Feature] = input.features.map {
             switch $0 {
             case "edge": .edge
             case "edge-relative": .edgeRelative
             case "native-voxel": .nativeVoxel
             case "native-max": .nativeMax
+            case "edge-noise": .edgeNoise
             default: .intensity
             }
         }
@@ -155,6 +168,7 @@ public struct ScanPreprocessor: Sendable {
                         case .edgeRelative: v = edge.voxels[i] * scale
                         case .nativeVoxel: v = nativeVoxel
                         case .nativeMax: v = nativeMax![i] * scale
+                        case .edgeNoise: v = edgeNoise
                         case .intensity: v = resampled.voxels[i] * scale
                         }
                         features.append(min(max(v, -clamp), clamp))

@@ -75,6 +75,42 @@ import EARLClassifier
         }
     }
 
+    /// "edge-noise": the same at every site, 10 × the robust spread
+    /// (1.4826 × MAD) of the edge image over the body median, whatever the
+    /// normalisation. Checked against that spread computed here by sorting
+    /// the "edge-relative" channel (the edge image over the body median at
+    /// every body voxel); tolerance 1e-4 relative: Float32 sums and the
+    /// median of an even count (here the average of two middle values, in
+    /// the preprocessor an interpolation of the same two).
+    @Test func edgeNoiseChannel() throws {
+        let scan = SyntheticScans.scan(seed: 6, label: .clinical)
+        func prepare(_ normalisation: String, _ features: [String]) throws -> PreparedScan {
+            try ScanPreprocessor(input: InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: normalisation, features: features, activeStride: 1))
+                .prepare(scan, path: "a")
+        }
+        let plain = try prepare("body-median", ["edge-relative", "edge-noise"])
+        let relative = stride(from: 0, to: plain.tensor.features.count, by: 2).map { Double(plain.tensor.features[$0]) }
+        func median(_ v: [Double]) -> Double {
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let centre = median(relative)
+        let expected = 10 * 1.4826 * median(relative.map { abs($0 - centre) })
+        let noise = stride(from: 1, to: plain.tensor.features.count, by: 2).map { plain.tensor.features[$0] }
+        #expect(Set(noise).count == 1)
+        #expect(abs(Double(noise[0]) - expected) <= 1e-4 * expected, "edge-noise \(noise[0]), expected \(expected)")
+        #expect(expected > 0.05 && expected < 5, "of order 1: \(expected)")
+        let mad = try prepare("body-median-edge-mad", ["edge", "edge-noise"])
+        #expect(stride(from: 1, to: mad.tensor.features.count, by: 2).allSatisfy { mad.tensor.features[$0] == noise[0] })
+        // Added voxel noise (10 % of the uptake), a larger reading.
+        var noisier = scan
+        var rng = SplitMix64(seed: 11)
+        for i in noisier.voxels.indices where noisier.voxels[i] > 0 { noisier.voxels[i] += Float(rng.nextNormal()) * 0.1 * noisier.voxels[i] }
+        let louder = try ScanPreprocessor(input: InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge-noise"], activeStride: 1))
+            .prepare(noisier, path: "b")
+        #expect(louder.tensor.features[0] > noise[0] * 1.2, "\(louder.tensor.features[0]) vs \(noise[0])")
+    }
+
     /// `resampling`: "nearest" feeds the network copies of native voxels
     /// (the scan's own noise), "trilinear" averages neighbours; on a grid
     /// that needs no resampling the two agree exactly; an unknown method is
