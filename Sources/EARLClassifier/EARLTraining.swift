@@ -74,6 +74,9 @@ public struct CrossValidationReport: Codable, Sendable {
         public var name: String
         public var truth: EARLLabel
         public var result: EARLCheckResult
+
+        /// The final label is not the truth.
+        public var isMisclassified: Bool { result.label != truth }
     }
 
     /// Folds, of `foldCount`, this report covers (1-based): all of them
@@ -142,7 +145,7 @@ public struct CrossValidationReport: Codable, Sendable {
     /// stages' probabilities (so a near miss can be told from a confident
     /// one), or a line saying there are none.
     static func misclassifiedMarkdown(_ predictions: [Prediction]) -> String {
-        let wrong = predictions.filter { $0.truth != $0.result.label }
+        let wrong = predictions.filter(\.isMisclassified)
         guard !wrong.isEmpty else { return "No scan misclassified." }
         let rows = wrong.map { p in
             let r = p.result

@@ -30,7 +30,7 @@ public enum EarlEvaluationReportReader: ResultReader {
                     return [.init(m.classes[i])] + m.counts[i].map { .init(String($0)) } + [.init(r.isNaN ? "–" : String(format: "%.1f %%", 100 * r))]
                 })
         }
-        let wrong = report.predictions.filter { $0.truth != $0.result.label }
+        let wrong = report.predictions.filter(\.isMisclassified)
         if !wrong.isEmpty {
             func p(_ v: Double) -> String { String(format: "%.3f", v) }
             tables.append(
