@@ -57,12 +57,20 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
     /// Active voxels the CNN saw.
     public var activeVoxels: Int
 
-    public init(path: String, label: EARLLabel, probabilities: EARLProbabilities, stage1Compliant: Double, stage2EARL2: Double, activeVoxels: Int) {
+    /// The verdict from the two stages' class probabilities: P(clinical) is
+    /// stage 1's, P(earlN) stage 1's compliant × stage 2's earlN; the label
+    /// is clinical when P(clinical) ≥ `EARLModel.threshold`, else stage 2's
+    /// more probable class.
+    /// - Parameters:
+    ///   - stage1: [P(clinical), P(compliant)].
+    ///   - stage2: [P(earl1), P(earl2)].
+    public init(path: String, stage1: [Double], stage2: [Double], activeVoxels: Int) {
+        let compliant = stage1[1]
         self.path = path
-        self.label = label
-        self.probabilities = probabilities
-        self.stage1Compliant = stage1Compliant
-        self.stage2EARL2 = stage2EARL2
+        probabilities = EARLProbabilities(clinical: stage1[0], earl1: compliant * stage2[0], earl2: compliant * stage2[1])
+        label = stage1[0] >= EARLModel.threshold ? .clinical : (stage2[1] > 0.5 ? .earl2 : .earl1)
+        stage1Compliant = compliant
+        stage2EARL2 = stage2[1]
         self.activeVoxels = activeVoxels
     }
 }

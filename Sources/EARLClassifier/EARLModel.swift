@@ -62,12 +62,7 @@ public final class EARLModel {
         BLAS.setThreads(1)
         defer { BLAS.setThreads(previous) }
         parallelFor(2) { runs.run($0) }
-        let p1 = runs.results[0], p2 = runs.results[1]
-        let compliant = p1[1]
-        let probabilities = EARLProbabilities(clinical: p1[0], earl1: compliant * p2[0], earl2: compliant * p2[1])
-        let label: EARLLabel = p1[0] >= Self.threshold ? .clinical : (p2[1] > 0.5 ? .earl2 : .earl1)
-        return EARLCheckResult(
-            path: path, label: label, probabilities: probabilities, stage1Compliant: compliant, stage2EARL2: p2[1], activeVoxels: prepared.tensor.count)
+        return EARLCheckResult(path: path, stage1: runs.results[0], stage2: runs.results[1], activeVoxels: prepared.tensor.count)
     }
 
     /// Preprocesses and classifies a scan. - Throws: `InputError` when the scan holds no body.

@@ -114,9 +114,10 @@ import EARLClassifier
     /// scores to JSON for pipelines (decoding reads the counts back).
     @Test func evaluationReportGivesIntervalsAndMisses() throws {
         func result(_ label: EARLLabel, clinical: Double, earl2: Double) -> EARLCheckResult {
-            EARLCheckResult(
-                path: "x", label: label, probabilities: .init(clinical: clinical, earl1: (1 - clinical) * (1 - earl2), earl2: (1 - clinical) * earl2),
-                stage1Compliant: 1 - clinical, stage2EARL2: earl2, activeVoxels: 10)
+            // The label follows from the probabilities; `label` only says which one the call site expects.
+            let r = EARLCheckResult(path: "x", stage1: [clinical, 1 - clinical], stage2: [1 - earl2, earl2], activeVoxels: 10)
+            #expect(r.label == label, "test helper: the probabilities give \(r.label), not \(label)")
+            return r
         }
         var report = EvaluationReport()
         report.add(name: "a.nii", truth: .clinical, result: result(.clinical, clinical: 0.9, earl2: 0.5))
