@@ -48,15 +48,21 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
         }
     }
 
+    /// The matrix as table cells, for Markdown here and HTML in Reporting:
+    /// one row per true class (its counts by prediction, then its recall,
+    /// "–" for an absent class).
+    public var table: (header: [String], rows: [[String]]) {
+        let rows = classes.indices.map { i in
+            let r = recall[i]
+            return [classes[i]] + counts[i].map(String.init) + [r.isNaN ? "–" : String(format: "%.1f %%", 100 * r)]
+        }
+        return (["truth \\ predicted"] + classes + ["recall"], rows)
+    }
+
     /// A Markdown table: rows are the truth, columns the prediction.
     public var markdown: String {
-        var lines = ["| truth \\ predicted | " + classes.joined(separator: " | ") + " | recall |"]
-        lines.append("|---|" + classes.map { _ in "---:|" }.joined() + "---:|")
-        for (i, c) in classes.enumerated() {
-            let r = recall[i]
-            lines.append("| \(c) | " + counts[i].map(String.init).joined(separator: " | ") + " | " + (r.isNaN ? "–" : String(format: "%.1f %%", 100 * r)) + " |")
-        }
-        return lines.joined(separator: "\n")
+        let (header, rows) = table
+        return markdownTable(header: header, rows: rows, leftColumns: 1)
     }
 
     private enum CodingKeys: String, CodingKey { case classes, counts, correct, total, accuracy, accuracyCI95 }
@@ -83,4 +89,11 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
             try c.encode(Bounds(lower: ci.lower, upper: ci.upper), forKey: .accuracyCI95)
         }
     }
+}
+
+/// A Markdown table; the first `leftColumns` columns are left-aligned, the rest (numbers) right-aligned.
+func markdownTable(header: [String], rows: [[String]], leftColumns: Int) -> String {
+    func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
+    let rule = "|" + header.indices.map { $0 < leftColumns ? "---|" : "---:|" }.joined()
+    return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
 }

@@ -77,6 +77,13 @@ public struct CrossValidationReport: Codable, Sendable {
 
         /// The final label is not the truth.
         public var isMisclassified: Bool { result.label != truth }
+
+        /// Columns of a table of predictions (Markdown here, HTML in Reporting).
+        public static let tableHeader = ["scan", "truth", "predicted", "P(clinical)", "stage 1: P(compliant)", "stage 2: P(earl2)"]
+        /// This prediction's cells under `tableHeader`.
+        public var tableRow: [String] {
+            [name, truth.rawValue, result.label.rawValue] + [result.probabilities.clinical, result.stage1Compliant, result.stage2EARL2].map { String(format: "%.3f", $0) }
+        }
     }
 
     /// Folds, of `foldCount`, this report covers (1-based): all of them
@@ -147,13 +154,7 @@ public struct CrossValidationReport: Codable, Sendable {
     static func misclassifiedMarkdown(_ predictions: [Prediction]) -> String {
         let wrong = predictions.filter(\.isMisclassified)
         guard !wrong.isEmpty else { return "No scan misclassified." }
-        let rows = wrong.map { p in
-            let r = p.result
-            return "| \(p.name) | \(p.truth.rawValue) | \(r.label.rawValue) | "
-                + String(format: "%.3f | %.3f | %.3f", r.probabilities.clinical, r.stage1Compliant, r.stage2EARL2) + " |"
-        }
-        return "Misclassified scans (\(wrong.count)):\n\n| scan | truth | predicted | P(clinical) | stage 1 P(compliant) | stage 2 P(EARL2) |\n"
-            + "|---|---|---|---:|---:|---:|\n" + rows.joined(separator: "\n")
+        return "Misclassified scans (\(wrong.count)):\n\n" + markdownTable(header: Prediction.tableHeader, rows: wrong.map(\.tableRow), leftColumns: 3)
     }
 }
 

@@ -48,15 +48,16 @@ public struct EvaluationReport: Codable, Sendable {
     public var kind = "earl-evaluation"
     public var scores: CrossValidationReport.Fold
     public var predictions: [CrossValidationReport.Prediction]
-    /// Targets the scores were held to; nil or empty: reported, not judged.
+    /// Targets the scores were held to; nil: reported, not judged.
     public var targets: AccuracyTargets?
     /// Nil in files written before iqkit recorded it.
     public var provenance: Provenance?
 
+    /// - Parameter targets: nil or empty: the scores are not judged.
     public init(targets: AccuracyTargets? = nil, provenance: Provenance? = nil) {
         scores = .init(testNames: [])
         predictions = []
-        self.targets = targets
+        self.targets = targets?.isEmpty == false ? targets : nil
         self.provenance = provenance
     }
 

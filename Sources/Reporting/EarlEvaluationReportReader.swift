@@ -23,23 +23,14 @@ public enum EarlEvaluationReportReader: ResultReader {
             ("Final label", scores.overall),
         ]
         var tables = matrices.map { caption, m in
-            ReportTable(
-                caption: "\(caption): accuracy \(summary(m))", header: ["truth \\ predicted"] + m.classes + ["recall"],
-                rows: m.classes.indices.map { i in
-                    let r = m.recall[i]
-                    return [.init(m.classes[i])] + m.counts[i].map { .init(String($0)) } + [.init(r.isNaN ? "–" : String(format: "%.1f %%", 100 * r))]
-                })
+            let (header, rows) = m.table
+            return ReportTable(caption: "\(caption): accuracy \(summary(m))", header: header, rows: rows.map { $0.map { .init($0) } })
         }
         let wrong = report.predictions.filter(\.isMisclassified)
         if !wrong.isEmpty {
-            func p(_ v: Double) -> String { String(format: "%.3f", v) }
-            tables.append(
-                ReportTable(
-                    caption: "Misclassified scans", header: ["scan", "truth", "predicted", "P(clinical)", "stage 1: P(compliant)", "stage 2: P(earl2)"],
-                    rows: wrong.map { w in
-                        [.init(w.name), .init(w.truth.rawValue), .init(w.result.label.rawValue, mark: .fail), .init(p(w.result.probabilities.clinical)),
-                         .init(p(w.result.stage1Compliant)), .init(p(w.result.stage2EARL2))]
-                    }))
+            // The predicted label (third column) is marked wrong.
+            let rows = wrong.map { w in w.tableRow.enumerated().map { ReportTable.Cell($1, mark: $0 == 2 ? .fail : .none) } }
+            tables.append(ReportTable(caption: "Misclassified scans", header: CrossValidationReport.Prediction.tableHeader, rows: rows))
         }
         return [
             ReportSection(

@@ -228,9 +228,8 @@ struct EarlEvaluate: ParsableCommand {
         let entries = try LabelsCSV.parse(path: labels)
         let modelPath = try model ?? DefaultEARLModel.path()
         let classifier = try EARLModel.read(from: modelPath)
-        let targets = AccuracyTargets(stage1: minStage1, stage2: minStage2, overall: minOverall)
         var evaluation = EvaluationReport(
-            targets: targets.isEmpty ? nil : targets,
+            targets: AccuracyTargets(stage1: minStage1, stage2: minStage2, overall: minOverall),
             provenance: Provenance(
                 inputs: try [modelPath, labels].map(Provenance.Input.hashing), settings: ["model": modelPath, "data": data, "scans": String(entries.count)]))
         let progress = ProgressReporter("classifying", total: entries.count)
