@@ -29,12 +29,21 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     /// random positions, as training samples (validation uses every slab of
     /// a held-out scan, as inference does).
     public var slabsPerScan: Int
+    /// Seeds the weights, shuffles and validation splits (and the folds of a
+    /// cross-validation).
     public var seed: UInt64
+    /// Networks per stage. Member k is the network a run with seed
+    /// `seed + k` trains (its own initial weights, shuffles and validation
+    /// split), so an ensemble of n equals n single-network runs with seeds
+    /// seed…seed+n−1 joined by `EARLModel.combine`.
+    public var ensembleSize: Int
 
     public init(
         input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
-        training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, slabsPerScan: Int = 2, seed: UInt64 = 1
+        training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, slabsPerScan: Int = 2, seed: UInt64 = 1,
+        ensembleSize: Int = 1
     ) {
+        self.ensembleSize = ensembleSize
         self.slabsPerScan = slabsPerScan
         self.input = input
         self.stage1Architecture = stage1Architecture ?? .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes)
@@ -176,11 +185,12 @@ extension CrossValidationReport {
     }
 }
 
-/// The inputs and results of the two stages, shared with the workers that
-/// train them: each worker reads its own stage's inputs and writes only its
-/// own result slot; log lines are serialised by a lock.
+/// The inputs and results of the networks to train (each stage's members),
+/// shared with the workers that train them: each worker reads its own job's
+/// inputs and writes only its own result slot; log lines are serialised by a lock.
 private final class StageRuns: @unchecked Sendable {
-    typealias Stage = (tensors: [SparseTensor], labels: [Int], groups: [String], architecture: Architecture, seed: UInt64)
+    /// `name` prefixes the job's log lines ("stage 1", "stage 2 member 3").
+    typealias Stage = (name: String, tensors: [SparseTensor], labels: [Int], groups: [String], architecture: Architecture, seed: UInt64)
     let stages: [Stage]
     var results: [(network: Network, history: TrainingHistory)?]
     private let log: ((String) -> Void)?
@@ -197,7 +207,7 @@ private final class StageRuns: @unchecked Sendable {
         let write: ((String) -> Void)? = log.map { l in
             { line in
                 self.lock.lock()
-                l("stage \(i + 1) " + line)
+                l(s.name + " " + line)
                 self.lock.unlock()
             }
         }
@@ -228,23 +238,65 @@ public enum EARLTraining {
         for (name, labels) in [("stage 1 (clinical/compliant)", stage1Labels), ("stage 2 (earl1/earl2)", stage2Labels)] where Set(labels).count < 2 {
             throw InputError.invalidData(path: "training set", problem: "\(name) needs samples of both classes")
         }
+        let members = configuration.ensembleSize
+        guard (1...EARLModel.maxMembers).contains(members) else {
+            throw InputError.invalidSetting(name: "ensemble", problem: "\(members) networks per stage; 1…\(EARLModel.maxMembers) are allowed")
+        }
+        // Member k's stages are seeded as a run with seed + k seeds its own:
+        // stage 1 with that seed, stage 2 with the next.
         let stages = StageRuns(
             log: log,
-            stages: [
-                (samples.map(\.prepared.tensor), stage1Labels, samples.map(\.group), configuration.stage1Architecture, configuration.seed),
-                (compliant.map(\.prepared.tensor), stage2Labels, compliant.map(\.group), configuration.stage2Architecture, configuration.seed &+ 1),
-            ])
-        // The two stages are independent networks and the CNN itself runs on
-        // one thread (BLAS aside), so they train side by side (one after the
-        // other on one core: `parallelFor`), BLAS on one thread each.
+            stages: (0..<members).flatMap { k -> [StageRuns.Stage] in
+                let seed = configuration.seed &+ UInt64(k)
+                let suffix = members > 1 ? " member \(k + 1)" : ""
+                return [
+                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, samples.map(\.group), configuration.stage1Architecture, seed),
+                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, compliant.map(\.group), configuration.stage2Architecture, seed &+ 1),
+                ]
+            })
+        // The networks are independent and the CNN itself runs on one thread
+        // (BLAS aside), so they train side by side, as many at a time as
+        // there are cores (`parallelFor`), BLAS on one thread each.
         let previous = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(previous) }
-        parallelFor(2) { stages.run($0, configuration: configuration) }
-        guard let s1 = stages.results[0], let s2 = stages.results[1] else { preconditionFailure("a stage did not run") }
+        parallelFor(stages.stages.count) { stages.run($0, configuration: configuration) }
+        let results = stages.results.map { r -> (network: Network, history: TrainingHistory) in
+            guard let r else { preconditionFailure("a stage did not run") }
+            return r
+        }
+        let stage1 = stride(from: 0, to: results.count, by: 2).map { results[$0] }, stage2 = stride(from: 1, to: results.count, by: 2).map { results[$0] }
+        var notes = ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)"]
+        if members > 1 { notes["ensemble"] = "\(members) networks per stage, seeds \(configuration.seed)…\(configuration.seed &+ UInt64(members - 1))" }
         return try EARLModel(
-            stage1: s1.network, stage2: s2.network, input: configuration.input,
-            notes: ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)"], histories: (s1.history, s2.history))
+            stage1: stage1.map(\.network), stage2: stage2.map(\.network), input: configuration.input, notes: notes,
+            histories: (stage1.map(\.history), stage2.map(\.history)))
+    }
+
+    /// The validation loss (mean cross-entropy, nats) above which a
+    /// network's kept epoch counts as not converged: a network that has
+    /// learned its task gets near 0 (the shipped model's stages: 0.010 and
+    /// 0.002), one that has not stays near ln 2 ≈ 0.69 (a coin toss).
+    public static let convergenceLossLimit = 0.2
+
+    /// One line per network of `model` whose kept epoch has a validation
+    /// loss above `convergenceLossLimit` (none for networks trained without
+    /// a validation set), naming its stage, member, epoch and loss.
+    public static func convergenceWarnings(_ model: EARLModel) -> [String] {
+        var lines: [String] = []
+        for (name, histories) in [("stage 1", model.histories.stage1), ("stage 2", model.histories.stage2)] {
+            for (k, history) in histories.enumerated() {
+                guard let history, history.epochs.indices.contains(history.bestEpoch),
+                    let loss = history.epochs[history.bestEpoch].validationLoss, loss > convergenceLossLimit
+                else { continue }
+                let member = histories.count > 1 ? " member \(k + 1)" : ""
+                lines.append(
+                    "\(name)\(member) kept epoch \(history.bestEpoch + 1) of \(history.epochs.count) at validation loss "
+                        + String(format: "%.3f", loss) + " (above \(convergenceLossLimit)): it may not have converged; "
+                        + "train with other seeds (--seed, --ensemble) and compare")
+            }
+        }
+        return lines
     }
 
     static func trainStage(

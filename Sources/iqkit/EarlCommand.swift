@@ -8,7 +8,7 @@ import SparseCNN
 struct Earl: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "EARL compliance of patient PET scans: edge image + two sparse CNNs (clinical / EARL1 / EARL2).",
-        subcommands: [EarlCheck.self, EarlTrain.self, EarlEvaluate.self, EarlCrossValidationMerge.self, EarlProfile.self])
+        subcommands: [EarlCheck.self, EarlTrain.self, EarlEvaluate.self, EarlCrossValidationMerge.self, EarlCombine.self, EarlProfile.self])
 }
 
 extension EARLRequirement: ExpressibleByArgument {}
@@ -102,6 +102,11 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Write the cross-validation report (JSON, per-scan predictions included) here.") var cvJSON: String?
     @Option(help: "Maximum epochs per stage.") var epochs: Int = 60
     @Option(help: "Seed of weights, shuffles and folds.") var seed: UInt64 = 1
+    @Option(
+        help: ArgumentHelp(
+            "Networks per stage, trained with seeds --seed, --seed+1, …; their probabilities are averaged (costs n times the training and inference).",
+            valueName: "n"))
+    var ensemble: Int = 1
     @Option(help: "Voxel size the scans are resampled to, in mm.") var voxelMM: Double = ScanPreprocessor.defaultInput.voxelSizeMM
     @Option(
         parsing: .upToNextOption,
@@ -130,6 +135,7 @@ struct EarlTrain: ParsableCommand {
         if let bad = fold.first(where: { !(1...max(1, folds)).contains($0) }) { throw ValidationError("--fold \(bad) is not in 1…\(folds)") }
         if !fold.isEmpty && out != nil { throw ValidationError("--fold runs part of a cross-validation; leave out --out") }
         if epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
+        if !(1...EARLModel.maxMembers).contains(ensemble) { throw ValidationError("--ensemble must be 1…\(EARLModel.maxMembers)") }
         if !(learningRate.isFinite && learningRate > 0 && learningRate < 1) { throw ValidationError("--learning-rate must be in (0, 1)") }
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
         if !(maxGradientNorm.isFinite && maxGradientNorm >= 0) { throw ValidationError("--max-gradient-norm must be ≥ 0") }
@@ -154,7 +160,8 @@ struct EarlTrain: ParsableCommand {
         }
         let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
                 maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
-                maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed)
+                maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed,
+            ensembleSize: ensemble)
         if folds >= 2 {
             let cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
@@ -164,6 +171,39 @@ struct EarlTrain: ParsableCommand {
         guard let out else { return }
         let model = try EARLTraining.train(samples, configuration: configuration, log: log)
         try model.write(to: out)
+        for line in EARLTraining.convergenceWarnings(model) { note("warning: \(out): " + line) }
+    }
+}
+
+struct EarlCombine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "combine",
+        abstract: "Join trained models (e.g. `earl train` runs with other seeds) into one ensemble whose stages average their networks' probabilities.",
+        discussion: """
+            The models must expect the same preprocessing. Joining runs with seeds s…s+n−1 gives the model `earl train --seed s --ensemble n` \
+            trains, so the members can be trained in separate processes. Exit 2 on bad input.
+            """)
+
+    @Argument(help: "Model files (JSON), two or more.") var models: [String]
+    @Option(help: "Output model file (JSON).") var out: String
+
+    func validate() throws {
+        if models.count < 2 { throw ValidationError("give two or more models to combine") }
+    }
+
+    func run() throws {
+        try FileChecks.requireDistinct(output: out, inputs: models)
+        let loaded = try models.map { try EARLModel.read(from: $0) }
+        for (path, model) in zip(models, loaded) where model.input != loaded[0].input {
+            throw InputError.invalidData(path: path, problem: "expects other preprocessing than \(models[0])")
+        }
+        let hashes = try models.map { try Provenance.Input.hashing($0) }
+        var notes = ["tool": "iqkit \(IQKit.version)", "combinedFrom": hashes.map { "\($0.path) (sha256 \($0.sha256))" }.joined(separator: ", ")]
+        if let scans = loaded[0].notes["trainingScans"], loaded.allSatisfy({ $0.notes["trainingScans"] == scans }) { notes["trainingScans"] = scans }
+        let combined = try EARLModel.combine(loaded, notes: notes)
+        try combined.write(to: out)
+        print("\(out): \(combined.stage1.count) networks in stage 1, \(combined.stage2.count) in stage 2")
+        for line in EARLTraining.convergenceWarnings(combined) { note("warning: \(out): " + line) }
     }
 }
 

@@ -58,7 +58,7 @@ struct EarlProfile: ParsableCommand {
         _ = model.classify(prepared, path: scan)
         let cold = Date().timeIntervalSince(t0)
         let twoStage = best { _ = model.classify(prepared, path: scan) }
-        let net = model.stage1
+        let net = model.stage1[0]
         // Layers 0…3: submanifold 3³ 2→8, ReLU, stride-2 8→16, ReLU (all the full-resolution arithmetic).
         let sparse = best { _ = net.activation(of: prepared.tensor, throughLayers: 4) }
         let grid = Resampler.resampledCount(volume.nx, spacingMM: volume.spacingMM.x, newSpacingMM: voxelMM)

@@ -49,8 +49,8 @@ import EARLClassifier
         for (sample, r) in zip(test, results) {
             let fresh = { SparseTensor(sites: ActiveSet(coordinates: sample.prepared.tensor.sites.coordinates), channels: sample.prepared.tensor.channels, features: sample.prepared.tensor.features) }
             let slabs = { Self.input.slabSlices.map { fresh().zSlabs(thickness: $0) } ?? [fresh()] }
-            #expect(model.stage1.predict(slabs: slabs())[1] == r.stage1Compliant)
-            #expect(model.stage2.predict(slabs: slabs())[1] == r.stage2EARL2)
+            #expect(model.stage1[0].predict(slabs: slabs())[1] == r.stage1Compliant)
+            #expect(model.stage2[0].predict(slabs: slabs())[1] == r.stage2EARL2)
         }
         let path = NSTemporaryDirectory() + "earl-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -58,6 +58,81 @@ import EARLClassifier
         let back = try EARLModel.read(from: path)
         #expect(back.input == Self.input)
         #expect(test.map { back.classify($0.prepared, path: $0.name) } == results)
+    }
+
+    /// An ensemble of n networks per stage is n single-network runs with
+    /// seeds s…s+n−1 joined: trained together or apart, the weights agree bit
+    /// for bit. Its probabilities are its members' means (to rounding), it
+    /// is written as format version 2 and reads back with identical
+    /// verdicts, while a one-network model is still written as version 1.
+    @Test func ensembleIsSeededRunsCombined() throws {
+        let samples = try Self.samples(0..<4)
+        var config = Self.configuration
+        config.training.maxEpochs = 3
+        config.ensembleSize = 2
+        let ensemble = try EARLTraining.train(samples, configuration: config)
+        #expect(ensemble.stage1.count == 2 && ensemble.stage2.count == 2)
+        #expect(ensemble.histories.stage1.count == 2 && ensemble.histories.stage1.allSatisfy { $0 != nil })
+        config.ensembleSize = 1
+        let a = try EARLTraining.train(samples, configuration: config)
+        config.seed += 1
+        let b = try EARLTraining.train(samples, configuration: config)
+        let joined = try EARLModel.combine([a, b])
+        let weights = { (m: EARLModel) in (m.stage1 + m.stage2).map { $0.parameters.map(\.value) } }
+        #expect(weights(ensemble) == weights(joined))
+        #expect(weights(a) != weights(b), "members trained with other seeds should differ")
+
+        let test = try Self.samples(100..<102)
+        let results = test.map { ensemble.classify($0.prepared, path: $0.name) }
+        for (s, r) in zip(test, results) {
+            let ra = a.classify(s.prepared, path: s.name), rb = b.classify(s.prepared, path: s.name)
+            #expect(abs(r.stage1Compliant - (ra.stage1Compliant + rb.stage1Compliant) / 2) < 1e-12)
+            #expect(abs(r.stage2EARL2 - (ra.stage2EARL2 + rb.stage2EARL2) / 2) < 1e-12)
+        }
+
+        let dir = NSTemporaryDirectory() + "earl-ensemble-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func version(_ path: String) throws -> Int? {
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])?["formatVersion"] as? Int
+        }
+        try ensemble.write(to: dir + "/ensemble.json")
+        try a.write(to: dir + "/single.json")
+        #expect(try version(dir + "/ensemble.json") == 2 && version(dir + "/single.json") == 1)
+        let back = try EARLModel.read(from: dir + "/ensemble.json")
+        #expect(weights(back) == weights(ensemble))
+        #expect(test.map { back.classify($0.prepared, path: $0.name) } == results)
+        #expect(back.histories.stage2 == ensemble.histories.stage2)
+
+        // Models expecting other preprocessing do not join.
+        var otherInput = Self.input
+        otherInput.voxelSizeMM = 8
+        let other = try EARLModel(stage1: a.stage1, stage2: a.stage2, input: otherInput)
+        #expect(throws: InputError.self) { try EARLModel.combine([a, other]) }
+        #expect(throws: InputError.self) { try EARLModel(stage1: [], stage2: a.stage2, input: Self.input) }
+        config.ensembleSize = EARLModel.maxMembers + 1
+        #expect(throws: InputError.self) { try EARLTraining.train(samples, configuration: config) }
+    }
+
+    /// A network whose kept epoch has a validation loss above the limit is
+    /// named (stage, member, epoch, loss); converged ones and networks
+    /// without a history are not.
+    @Test func convergenceWarningsNameTheNetwork() throws {
+        func history(best: Int, losses: [Double]) throws -> TrainingHistory {
+            let epochs = losses.map { "{\"trainingLoss\": 0.1, \"validationLoss\": \($0), \"validationAccuracy\": 0.9}" }.joined(separator: ",")
+            return try JSONDecoder().decode(TrainingHistory.self, from: Data("{\"epochs\": [\(epochs)], \"bestEpoch\": \(best), \"stoppedEarly\": true}".utf8))
+        }
+        let net = { (classes: [String], seed: UInt64) in Network(architecture: Self.architecture(classes), seed: seed) }
+        let converged = try history(best: 1, losses: [0.6, 0.01, 0.3])
+        let stuck = try history(best: 0, losses: [0.47, 0.9, 1.3])
+        let model = try EARLModel(
+            stage1: [net(EARLModel.stage1Classes, 1), net(EARLModel.stage1Classes, 2)], stage2: [net(EARLModel.stage2Classes, 3)], input: Self.input,
+            histories: ([converged, stuck], [nil]))
+        let warnings = EARLTraining.convergenceWarnings(model)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("stage 1 member 2 kept epoch 1 of 3 at validation loss 0.470") == true, "\(warnings)")
+        let single = try EARLModel(stage1: net(EARLModel.stage1Classes, 1), stage2: net(EARLModel.stage2Classes, 3), input: Self.input, histories: (converged, stuck))
+        #expect(EARLTraining.convergenceWarnings(single).map { $0.prefix(28) } == ["stage 2 kept epoch 1 of 3 at"])
     }
 
     /// Cross-validation keeps each anatomy in one fold, tests every scan once,

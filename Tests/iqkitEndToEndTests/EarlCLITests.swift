@@ -7,11 +7,11 @@ import Testing
 @Suite struct EarlCLITests {
     /// A model with untrained (seeded) weights: enough to test the command's
     /// plumbing, exit codes and JSON; what it answers is arbitrary but fixed.
-    static func writeModel(_ path: String) throws {
-        let input = InputSpecification(voxelSizeMM: 8, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
+    static func writeModel(_ path: String, seed: UInt64 = 1, voxelMM: Double = 8) throws {
+        let input = InputSpecification(voxelSizeMM: voxelMM, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge", "intensity"], activeStride: 1)
         let model = try EARLModel(
-            stage1: Network(architecture: .earlDefault(inputChannels: 2, classes: EARLModel.stage1Classes), seed: 1),
-            stage2: Network(architecture: .earlDefault(inputChannels: 2, classes: EARLModel.stage2Classes), seed: 2), input: input)
+            stage1: Network(architecture: .earlDefault(inputChannels: 2, classes: EARLModel.stage1Classes), seed: seed),
+            stage2: Network(architecture: .earlDefault(inputChannels: 2, classes: EARLModel.stage2Classes), seed: seed + 1), input: input)
         try model.write(to: path)
     }
 
@@ -44,6 +44,47 @@ import Testing
         let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
         #expect(html.contains("P(clinical)") && html.contains(label.rawValue))
         #expect(html.contains("data:image/png;base64,"), "edge-image mosaic missing")
+    }
+
+    /// `earl combine` joins models into an ensemble that `earl check` reads
+    /// and whose P(clinical) is the mean of its members'; models expecting
+    /// other preprocessing, a single model or an output that is an input
+    /// exit 2 without writing anything.
+    @Test func combineJoinsModels() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = dir + "/a.json", b = dir + "/b.json", coarse = dir + "/coarse.json", joined = dir + "/joined.json", scan = dir + "/patient.nii.gz"
+        try Self.writeModel(a)
+        try Self.writeModel(b, seed: 5)
+        try Self.writeModel(coarse, voxelMM: 10)
+        let combine = try CLIRunner.run(["earl", "combine", a, b, "--out", joined])
+        #expect(combine.status == 0, "\(combine.stderr)")
+        #expect(combine.stdout.contains("2 networks in stage 1, 2 in stage 2"), "\(combine.stdout)")
+        let sim = try CLIRunner.run(["simulate", "patient", scan, "--voxel-mm", "8", "--matrix", "50", "--bed-positions", "1", "--fwhm-mm", "6", "--supersampling", "1"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        func pClinical(_ model: String) throws -> Double {
+            let json = dir + "/check-\(URL(fileURLWithPath: model).lastPathComponent)"
+            let run = try CLIRunner.run(["earl", "check", scan, "--model", model, "--json", json])
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+            let result = (report?["results"] as? [[String: Any]])?.first
+            return try #require((result?["probabilities"] as? [String: Double])?["clinical"])
+        }
+        let pa = try pClinical(a), pb = try pClinical(b), pj = try pClinical(joined)
+        #expect(abs(pj - (pa + pb) / 2) < 1e-9, "ensemble \(pj), members \(pa) and \(pb)")
+
+        let other = dir + "/other.json"
+        let mismatch = try CLIRunner.run(["earl", "combine", a, coarse, "--out", other])
+        #expect(mismatch.status == 2)
+        #expect(mismatch.stderr.contains("coarse.json: expects other preprocessing"), "\(mismatch.stderr)")
+        let alone = try CLIRunner.run(["earl", "combine", a, "--out", other])
+        #expect(alone.status == 2)
+        let overwrite = try CLIRunner.run(["earl", "combine", a, b, "--out", a])
+        #expect(overwrite.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: other))
+        let unchanged = dir + "/a-again.json"
+        try Self.writeModel(unchanged)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: unchanged)))
     }
 
     @Test func badInputsExitTwo() throws {
