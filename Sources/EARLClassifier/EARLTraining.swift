@@ -37,13 +37,17 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     /// split), so an ensemble of n equals n single-network runs with seeds
     /// seed…seed+n−1 joined by `EARLModel.combine`.
     public var ensembleSize: Int
+    /// Seeds the cross-validation folds when set (nil: `seed`), so runs
+    /// with other training seeds can be scored on the same folds.
+    public var foldSeed: UInt64?
 
     public init(
         input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
         training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, slabsPerScan: Int = 2, seed: UInt64 = 1,
-        ensembleSize: Int = 1
+        ensembleSize: Int = 1, foldSeed: UInt64? = nil
     ) {
         self.ensembleSize = ensembleSize
+        self.foldSeed = foldSeed
         self.slabsPerScan = slabsPerScan
         self.input = input
         self.stage1Architecture = stage1Architecture ?? .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes)
@@ -346,7 +350,7 @@ public enum EARLTraining {
         if let only, let bad = only.first(where: { !(1...k).contains($0) }) {
             throw InputError.invalidSetting(name: "fold", problem: "fold \(bad) is not in 1…\(k)")
         }
-        let fold = foldAssignment(samples, folds: k, seed: configuration.seed)
+        let fold = foldAssignment(samples, folds: k, seed: configuration.foldSeed ?? configuration.seed)
         var report = CrossValidationReport(foldCount: k)
         for f in 0..<k where only?.contains(f + 1) ?? true {
             let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }

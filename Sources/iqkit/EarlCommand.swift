@@ -102,6 +102,8 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Write the cross-validation report (JSON, per-scan predictions included) here.") var cvJSON: String?
     @Option(help: "Maximum epochs per stage.") var epochs: Int = 60
     @Option(help: "Seed of weights, shuffles and folds.") var seed: UInt64 = 1
+    @Option(help: "Seed of the cross-validation folds alone (default: --seed): runs with other --seed values then share their folds.")
+    var foldSeed: UInt64?
     @Option(
         help: ArgumentHelp(
             "Networks per stage, trained with seeds --seed, --seed+1, …; their probabilities are averaged (costs n times the training and inference).",
@@ -161,7 +163,7 @@ struct EarlTrain: ParsableCommand {
         let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
                 maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
                 maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed,
-            ensembleSize: ensemble)
+            ensembleSize: ensemble, foldSeed: foldSeed)
         if folds >= 2 {
             let cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
@@ -211,7 +213,7 @@ struct EarlCrossValidationMerge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cv-merge",
         abstract: "Pool the JSON reports of single-fold cross-validation runs (`earl train --fold k --cv-json F`) into one report.",
-        discussion: "The runs must share --folds, --seed and the labels file, so that their folds come from one split. Exit 2 on bad input.")
+        discussion: "The runs must share --folds, the fold seed (--fold-seed, else --seed) and the labels file, so that their folds come from one split. Exit 2 on bad input.")
 
     @Argument(help: "Reports written by `earl train --cv-json`.") var reports: [String]
     @Option(help: "Write the pooled report (Markdown) here.") var report: String?

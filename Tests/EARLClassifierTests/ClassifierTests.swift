@@ -181,6 +181,16 @@ import EARLClassifier
         other.foldCount = 5
         #expect(throws: InputError.self) { try CrossValidationReport.merge([("b.json", b), ("five.json", other)]) }
         #expect(throws: InputError.self) { try EARLTraining.crossValidate(samples, folds: 3, only: [4], configuration: config) }
+
+        // Another training seed on the same folds (`foldSeed`): the same test scans per fold.
+        var reseeded = config
+        reseeded.seed += 7
+        reseeded.foldSeed = config.seed
+        let same = try EARLTraining.crossValidate(samples, folds: 3, only: [2], configuration: reseeded)
+        #expect(same.folds.map(\.testNames) == a.folds.map(\.testNames))
+        reseeded.foldSeed = nil
+        let moved = try EARLTraining.crossValidate(samples, folds: 3, only: [2], configuration: reseeded)
+        #expect(moved.folds.map(\.testNames) != a.folds.map(\.testNames), "this seed should draw other folds, or the check above shows nothing")
     }
 
     /// An evaluation report gives each accuracy with its exact 95 % interval
