@@ -65,6 +65,9 @@ public struct CrossValidationReport: Codable, Sendable {
         public var stage1: ConfusionMatrix
         public var stage2: ConfusionMatrix
         public var overall: ConfusionMatrix
+        /// `EARLTraining.convergenceWarnings` of the fold's model (nil in
+        /// reports written before they were kept).
+        public var warnings: [String]?
 
         /// Scores one classified scan: stage 1 always, stage 2 when the scan is truly compliant (as the seed study reports CNN 2).
         public mutating func add(truth: EARLLabel, result: EARLCheckResult) {
@@ -104,6 +107,11 @@ public struct CrossValidationReport: Codable, Sendable {
     public var foldNumbers: [Int]
     public var foldCount: Int
 
+    /// The folds' convergence warnings, in fold order, each prefixed "fold k: ".
+    public var warnings: [String] {
+        zip(foldNumbers, folds).flatMap { n, f in (f.warnings ?? []).map { "fold \(n): " + $0 } }
+    }
+
     public var markdown: String {
         var text = Self.markdown(stage1: stage1, stage2: stage2, overall: overall)
         if foldNumbers.count < foldCount {
@@ -112,8 +120,12 @@ public struct CrossValidationReport: Codable, Sendable {
         let perFold = zip(foldNumbers, folds).map { n, f in
             "| \(n) | \(f.testNames.count) | \(f.stage1.correct)/\(f.stage1.total) | \(f.stage2.correct)/\(f.stage2.total) | \(f.overall.correct)/\(f.overall.total) |"
         }
-        return text + "\n\nPer fold (correct / total):\n\n| fold | test scans | stage 1 | stage 2 | overall |\n|---:|---:|---:|---:|---:|\n"
+        text += "\n\nPer fold (correct / total):\n\n| fold | test scans | stage 1 | stage 2 | overall |\n|---:|---:|---:|---:|---:|\n"
             + perFold.joined(separator: "\n") + "\n\n" + Self.misclassifiedMarkdown(predictions)
+        if !warnings.isEmpty {
+            text += "\n\nNetworks that may not have converged (\(warnings.count)):\n\n" + warnings.map { "- " + $0 }.joined(separator: "\n")
+        }
+        return text
     }
 
     /// Pools reports of disjoint folds of one k-fold split (runs of single folds).
@@ -359,6 +371,7 @@ public enum EARLTraining {
             log?("fold \(f + 1)/\(k): \(trainSet.count) training, \(test.count) test scans")
             let model = try train(trainSet, configuration: configuration, log: log)
             var record = CrossValidationReport.Fold(testNames: test.map(\.name))
+            record.warnings = convergenceWarnings(model)
             for s in test {
                 let result = model.classify(s.prepared, path: s.name)
                 record.add(truth: s.label, result: result)

@@ -169,6 +169,7 @@ struct EarlTrain: ParsableCommand {
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
             if let cvJSON { try ResultJSON.write(cv, to: cvJSON) }
+            for line in cv.warnings { note("warning: " + line) }
         }
         guard let out else { return }
         let model = try EARLTraining.train(samples, configuration: configuration, log: log)

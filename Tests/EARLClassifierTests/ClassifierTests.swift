@@ -153,6 +153,9 @@ import EARLClassifier
             }
         }
         #expect(report.markdown.contains("| clinical |"))
+        // Two epochs do not train stage 2 on these scans: the report names its networks.
+        #expect(report.warnings.contains { $0.hasPrefix("fold 1: stage 2 kept epoch 2 of 2") }, "\(report.warnings)")
+        #expect(report.markdown.contains("Networks that may not have converged (\(report.warnings.count)):"))
     }
 
     /// Folds run separately (training is deterministic), written as JSON and
@@ -175,6 +178,7 @@ import EARLClassifier
         #expect(merged.stage1 == full.stage1 && merged.stage2 == full.stage2 && merged.overall == full.overall)
         let byName = { (r: CrossValidationReport) in Dictionary(uniqueKeysWithValues: r.predictions.map { ($0.name, $0.result.label) }) }
         #expect(byName(merged) == byName(full))
+        #expect(merged.warnings == full.warnings)
         #expect(!merged.markdown.contains("only."))
         #expect(throws: InputError.self) { try CrossValidationReport.merge([("a.json", a), ("again.json", a)]) }
         var other = a
