@@ -103,6 +103,22 @@ import EARLClassifier
         #expect(weights(back) == weights(ensemble))
         #expect(test.map { back.classify($0.prepared, path: $0.name) } == results)
         #expect(back.histories.stage2 == ensemble.histories.stage2)
+        // A version-2 file whose stage holds no network, or networks expecting
+        // other preprocessing, is refused with a line naming the file.
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/ensemble.json"))) as? [String: Any])
+        let members = try #require(object["stage2"] as? [[String: Any]])
+        func refusal(_ edit: ([String: Any]) -> [String: Any]) throws -> String? {
+            let path = dir + "/damaged.json"
+            try JSONSerialization.data(withJSONObject: edit(object)).write(to: URL(fileURLWithPath: path))
+            do { _ = try EARLModel.read(from: path) } catch let error as InputError { return error.description }
+            return nil
+        }
+        #expect(try refusal { var o = $0; o["stage2"] = [Any](); return o }?.hasPrefix(dir + "/damaged.json: stage 2 has 0 networks") == true)
+        var coarse = members[1]
+        coarse["input"] = (coarse["input"] as? [String: Any]).map { var i = $0; i["voxelSizeMM"] = 9.0; return i }
+        #expect(try refusal { var o = $0; o["stage2"] = [members[0], coarse]; return o }?.contains("the networks expect different preprocessing") == true)
+        object["formatVersion"] = 3
+        #expect(try refusal { $0 }?.contains("model format version 3; this iqkit reads versions 1…2") == true)
 
         // Models expecting other preprocessing do not join.
         var otherInput = Self.input
