@@ -130,12 +130,15 @@ public final class EARLModel {
     /// One model whose stages hold every network of `models`' stages, in
     /// order (their probabilities averaged), e.g. models trained with
     /// different seeds.
-    /// - Throws: `InputError.invalidSetting` when the models expect different
-    ///   preprocessing or the ensemble would exceed `maxMembers`.
-    public static func combine(_ models: [EARLModel], notes: [String: String] = [:]) throws -> EARLModel {
+    /// - Parameter names: what errors call the models (their files); "model k" when left out.
+    /// - Throws: `InputError.invalidData` naming the first model that expects
+    ///   other preprocessing than the first one; `InputError.invalidSetting`
+    ///   when the ensemble would exceed `maxMembers`.
+    public static func combine(_ models: [EARLModel], names: [String]? = nil, notes: [String: String] = [:]) throws -> EARLModel {
         guard let first = models.first else { throw InputError.invalidSetting(name: "models", problem: "none given") }
         if let i = models.firstIndex(where: { $0.input != first.input }) {
-            throw InputError.invalidSetting(name: "models", problem: "model \(i + 1) expects other preprocessing than model 1")
+            let name = { (k: Int) in names.flatMap { $0.indices.contains(k) ? $0[k] : nil } ?? "model \(k + 1)" }
+            throw InputError.invalidData(path: name(i), problem: "expects other preprocessing than \(name(0))")
         }
         return try EARLModel(
             stage1: models.flatMap(\.stage1), stage2: models.flatMap(\.stage2), input: first.input, notes: notes,
@@ -159,14 +162,14 @@ public final class EARLModel {
         BLAS.setThreads(1)
         defer { BLAS.setThreads(previous) }
         parallelFor(runs.networks.count) { runs.run($0) }
-        let mean = { (results: ArraySlice<[Double]>) in Self.meanProbabilities(Array(results)) }
         return EARLCheckResult(
-            path: path, stage1: mean(runs.results[..<stage1.count]), stage2: mean(runs.results[stage1.count...]), activeVoxels: prepared.tensor.count)
+            path: path, stage1: Self.meanProbabilities(runs.results[..<stage1.count]),
+            stage2: Self.meanProbabilities(runs.results[stage1.count...]), activeVoxels: prepared.tensor.count)
     }
 
     /// The class-wise mean of members' probability vectors, added in member
     /// order (so a one-member stage gives its member's values bit for bit).
-    static func meanProbabilities(_ members: [[Double]]) -> [Double] {
+    static func meanProbabilities<Members: Collection<[Double]>>(_ members: Members) -> [Double] {
         guard let first = members.first, members.count > 1 else { return members.first ?? [] }
         var sum = first
         for m in members.dropFirst() { for k in sum.indices { sum[k] += m[k] } }

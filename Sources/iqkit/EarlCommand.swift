@@ -197,13 +197,10 @@ struct EarlCombine: ParsableCommand {
     func run() throws {
         try FileChecks.requireDistinct(output: out, inputs: models)
         let loaded = try models.map { try EARLModel.read(from: $0) }
-        for (path, model) in zip(models, loaded) where model.input != loaded[0].input {
-            throw InputError.invalidData(path: path, problem: "expects other preprocessing than \(models[0])")
-        }
         let hashes = try models.map { try Provenance.Input.hashing($0) }
         var notes = ["tool": "iqkit \(IQKit.version)", "combinedFrom": hashes.map { "\($0.path) (sha256 \($0.sha256))" }.joined(separator: ", ")]
         if let scans = loaded[0].notes["trainingScans"], loaded.allSatisfy({ $0.notes["trainingScans"] == scans }) { notes["trainingScans"] = scans }
-        let combined = try EARLModel.combine(loaded, notes: notes)
+        let combined = try EARLModel.combine(loaded, names: models, notes: notes)
         try combined.write(to: out)
         print("\(out): \(combined.stage1.count) networks in stage 1, \(combined.stage2.count) in stage 2")
         for line in EARLTraining.convergenceWarnings(combined) { note("warning: \(out): " + line) }
