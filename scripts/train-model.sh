@@ -14,7 +14,9 @@
 #    one fold per process, each kept in $WORKDIR/cv-fold-K.json: an
 #    interrupted `make model` resumes at the folds without a report.
 # 3. Trains the model on the whole training corpus (started before the
-#    folds; skipped when $WORKDIR/earl-classifier.json exists).
+#    folds; skipped when $WORKDIR/earl-classifier.json exists). A model
+#    whose training warns that a network may not have converged is set
+#    aside, not installed, and the script fails.
 # 4. Scores it on both test corpora.
 # 5. Installs it as Phantoms/models/earl-classifier.json and writes the
 #    generated figures to docs/benchmarks/earl-model-run.md.
@@ -58,7 +60,7 @@ run_job() {
 # The shipped model first, then the folds: the model is what an
 # interrupted run should have.
 [ -f "$work/earl-classifier.json" ] || run_job "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
-  --out "$work/earl-classifier.json" --folds 0 "${train_options[@]}" > "$work/final.md"
+  --out "$work/earl-classifier.json" --folds 0 "${train_options[@]}" > "$work/final.md" 2> "$work/final.log"
 parts=()
 if [ "$folds" -ge 2 ]; then
   for k in $(seq 1 "$folds"); do
@@ -70,6 +72,14 @@ if [ "$folds" -ge 2 ]; then
 fi
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || status=$?; done
 [ "$status" -eq 0 ] || { echo "a training process failed (exit $status)" >&2; exit "$status"; }
+# A network whose kept epoch did not converge (`earl train` warns) is not
+# installed: that run is a bad draw of the recipe, not the shipped model.
+if grep -q "warning:" "$work/final.log" 2> /dev/null; then
+  cat "$work/final.log" >&2
+  mv "$work/earl-classifier.json" "$work/earl-classifier.not-converged.json"
+  echo "not installed: the trained model drew a convergence warning (kept as $work/earl-classifier.not-converged.json)" >&2
+  exit 1
+fi
 if [ "$folds" -ge 2 ]; then
   "$bin" earl cv-merge "${parts[@]}" --report "$work/cv.md" > /dev/null
 else
