@@ -59,8 +59,12 @@ run_job() {
 }
 # The shipped model first, then the folds: the model is what an
 # interrupted run should have.
-[ -f "$work/earl-classifier.json" ] || run_job "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
-  --out "$work/earl-classifier.json" --folds 0 "${train_options[@]}" > "$work/final.md" 2> "$work/final.log"
+trained=0
+if [ ! -f "$work/earl-classifier.json" ]; then
+  trained=1
+  run_job "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
+    --out "$work/earl-classifier.json" --folds 0 "${train_options[@]}" > "$work/final.md" 2> "$work/final.log"
+fi
 parts=()
 if [ "$folds" -ge 2 ]; then
   for k in $(seq 1 "$folds"); do
@@ -74,7 +78,7 @@ while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || status=$?; done
 [ "$status" -eq 0 ] || { echo "a training process failed (exit $status)" >&2; exit "$status"; }
 # A network whose kept epoch did not converge (`earl train` warns) is not
 # installed: that run is a bad draw of the recipe, not the shipped model.
-if grep -q "warning:" "$work/final.log" 2> /dev/null; then
+if [ "$trained" -eq 1 ] && grep -q "warning:" "$work/final.log"; then
   cat "$work/final.log" >&2
   mv "$work/earl-classifier.json" "$work/earl-classifier.not-converged.json"
   echo "not installed: the trained model drew a convergence warning (kept as $work/earl-classifier.not-converged.json)" >&2
