@@ -76,9 +76,11 @@ if [ "$folds" -ge 2 ]; then
 fi
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || status=$?; done
 [ "$status" -eq 0 ] || { echo "a training process failed (exit $status)" >&2; exit "$status"; }
-# A network whose kept epoch did not converge (`earl train` warns) is not
-# installed: that run is a bad draw of the recipe, not the shipped model.
-if [ "$trained" -eq 1 ] && grep -q "warning:" "$work/final.log"; then
+# A network whose kept epoch did not converge (`earl train` warns, from
+# EARLTraining.convergenceWarnings) is not installed: that run is a bad draw
+# of the recipe, not the shipped model. Only that warning counts; others
+# (e.g. about an input file) are shown but do not stop the install.
+if [ "$trained" -eq 1 ] && grep -q "may not have converged" "$work/final.log"; then
   cat "$work/final.log" >&2
   mv "$work/earl-classifier.json" "$work/earl-classifier.not-converged.json"
   echo "not installed: the trained model drew a convergence warning (kept as $work/earl-classifier.not-converged.json)" >&2
