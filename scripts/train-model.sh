@@ -14,9 +14,10 @@
 #    one fold per process, each kept in $WORKDIR/cv-fold-K.json: an
 #    interrupted `make model` resumes at the folds without a report.
 # 3. Trains the model on the whole training corpus (started before the
-#    folds; skipped when $WORKDIR/earl-classifier.json exists). A model
-#    whose training warns that a network may not have converged is set
-#    aside, not installed, and the script fails.
+#    folds; skipped when $WORKDIR/earl-classifier.json exists), with
+#    `earl train --require-convergence`: a run in which a network may not
+#    have converged exits 1 and writes no model, and the script fails
+#    without installing anything.
 # 4. Scores it on both test corpora.
 # 5. Installs it as Phantoms/models/earl-classifier.json and writes the
 #    generated figures to docs/benchmarks/earl-model-run.md.
@@ -59,11 +60,13 @@ run_job() {
 }
 # The shipped model first, then the folds: the model is what an
 # interrupted run should have.
+# Its exit status is kept in final.rc (run_job's jobs are reaped by `wait -n`).
 trained=0
+rm -f "$work/final.rc"
 if [ ! -f "$work/earl-classifier.json" ]; then
   trained=1
-  run_job "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
-    --out "$work/earl-classifier.json" --folds 0 "${train_options[@]}" > "$work/final.md" 2> "$work/final.log"
+  run_job sh -c '"$@"; echo $? > "$0"' "$work/final.rc" "$bin" earl train --data "$work/train" --labels "$work/train/labels.csv" \
+    --out "$work/earl-classifier.json" --folds 0 --require-convergence "${train_options[@]}" > "$work/final.md" 2> "$work/final.log"
 fi
 parts=()
 if [ "$folds" -ge 2 ]; then
@@ -76,15 +79,20 @@ if [ "$folds" -ge 2 ]; then
 fi
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || status=$?; done
 [ "$status" -eq 0 ] || { echo "a training process failed (exit $status)" >&2; exit "$status"; }
-# A network whose kept epoch did not converge (`earl train` warns, from
-# EARLTraining.convergenceWarnings) is not installed: that run is a bad draw
-# of the recipe, not the shipped model. Only that warning counts; others
-# (e.g. about an input file) are shown but do not stop the install.
-if [ "$trained" -eq 1 ] && grep -q "may not have converged" "$work/final.log"; then
-  cat "$work/final.log" >&2
-  mv "$work/earl-classifier.json" "$work/earl-classifier.not-converged.json"
-  echo "not installed: the trained model drew a convergence warning (kept as $work/earl-classifier.not-converged.json)" >&2
-  exit 1
+# A run whose network may not have converged (exit 1 from
+# --require-convergence, EARLTraining.convergenceWarnings) is a bad draw of
+# the recipe, not the shipped model: nothing is installed.
+if [ "$trained" -eq 1 ]; then
+  rc=$(cat "$work/final.rc" 2> /dev/null || echo "none")
+  if [ "$rc" != 0 ]; then
+    cat "$work/final.log" >&2
+    if [ "$rc" = 1 ]; then
+      echo "not installed: a network of the trained model may not have converged (earl train --require-convergence)" >&2
+    else
+      echo "training the model failed (exit $rc)" >&2
+    fi
+    exit 1
+  fi
 fi
 if [ "$folds" -ge 2 ]; then
   "$bin" earl cv-merge "${parts[@]}" --report "$work/cv.md" > /dev/null

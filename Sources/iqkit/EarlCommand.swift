@@ -89,7 +89,8 @@ struct EarlTrain: ParsableCommand {
         abstract: "Train the two-stage classifier on your own labelled scans, with a k-fold cross-validation report.",
         discussion: """
             The labels CSV has lines `file,label[,group]`: file relative to --data, label clinical, earl1 or earl2, \
-            group (optional) keeps scans of one patient in one fold. A header line `file,label…` is allowed; # starts a comment.
+            group (optional) keeps scans of one patient in one fold. A header line `file,label…` is allowed; # starts a comment. \
+            Exit 1 with --require-convergence when a network may not have converged, 2 on bad input.
             """)
 
     @Option(help: "Folder holding the scans.") var data: String
@@ -126,6 +127,12 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Never stop a stage early before this many epochs.") var minEpochs: Int = 30
     @Option(help: "Learning-rate schedule: cosine (decays to 5 % at the last epoch) or constant.")
     var schedule: TrainingConfiguration.LearningRateSchedule = .cosine
+    @Flag(
+        help: """
+            Exit 1 when a network trained in this run kept a validation loss above \(EARLTraining.convergenceLossLimit) (the convergence warning); \
+            a final model with such a network is then not written to --out. Cross-validation reports are written either way.
+            """)
+    var requireConvergence = false
     @Flag(help: "Print each epoch's losses to stderr.") var verbose = false
     @OptionGroup var read: ReadOptions
 
@@ -154,6 +161,7 @@ struct EarlTrain: ParsableCommand {
         input.resampling = resampling
         _ = try ScanPreprocessor(input: input)
         var samples: [EARLSample] = []
+        var cvWarnings = 0
         for e in entries {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
             let volume = try loadFinite(path, read.nifti)
@@ -170,11 +178,22 @@ struct EarlTrain: ParsableCommand {
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
             if let cvJSON { try ResultJSON.write(cv, to: cvJSON) }
             for line in cv.warnings { note("warning: " + line) }
+            cvWarnings = cv.warnings.count
         }
-        guard let out else { return }
-        let model = try EARLTraining.train(samples, configuration: configuration, log: log)
-        try model.write(to: out)
-        for line in EARLTraining.convergenceWarnings(model) { note("warning: \(out): " + line) }
+        if let out {
+            let model = try EARLTraining.train(samples, configuration: configuration, log: log)
+            let warnings = EARLTraining.convergenceWarnings(model)
+            for line in warnings { note("warning: \(out): " + line) }
+            if requireConvergence && !warnings.isEmpty {
+                throw QAFailure(
+                    message: "\(out): not written: \(warnings.count) network(s) may not have converged (--require-convergence)"
+                        + (cvWarnings > 0 ? "; and \(cvWarnings) in the cross-validation folds" : ""))
+            }
+            try model.write(to: out)
+        }
+        if requireConvergence && cvWarnings > 0 {
+            throw QAFailure(message: "\(cvWarnings) cross-validation network(s) may not have converged (--require-convergence)")
+        }
     }
 }
 

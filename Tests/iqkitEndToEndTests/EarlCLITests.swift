@@ -113,6 +113,37 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
     }
 
+    /// `--require-convergence`: one epoch from seeded weights cannot bring a
+    /// validation loss down to the convergence limit, so the run warns; with
+    /// the flag it exits 1 and leaves --out alone (a model already there
+    /// stays as it was), without it the model is written and the run succeeds.
+    @Test func requireConvergenceRefusesAnUnconvergedModel() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sim = try CLIRunner.run([
+            "simulate", "pet-patients", dir + "/corpus", "--count", "6", "--bed-positions", "1", "--scans-per-setting", "1", "--split", "test", "--seed", "7",
+        ])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let out = dir + "/model.json"
+        let train = [
+            "earl", "train", "--data", dir + "/corpus", "--labels", dir + "/corpus/labels.csv", "--out", out, "--folds", "0", "--epochs", "1",
+            "--min-epochs", "0", "--voxel-mm", "8",
+        ]
+        try Self.writeModel(out)
+        let before = try Data(contentsOf: URL(fileURLWithPath: out))
+        let strict = try CLIRunner.run(train + ["--require-convergence"])
+        #expect(strict.status == 1, "\(strict.stderr)")
+        #expect(strict.stderr.contains("may not have converged"), "\(strict.stderr)")
+        #expect(strict.stderr.contains("model.json: not written"), "\(strict.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == before)
+        try FileManager.default.removeItem(atPath: out)
+        let lenient = try CLIRunner.run(train)
+        #expect(lenient.status == 0, "\(lenient.stderr)")
+        #expect(lenient.stderr.contains("may not have converged"), "\(lenient.stderr)")
+        let model = try EARLModel.read(from: out)
+        #expect(!EARLTraining.convergenceWarnings(model).isEmpty)
+    }
+
     /// A small labelled corpus, scored by the shipped model found by default.
     @Test func corpusEvaluateAndDefaultModel() throws {
         let dir = CLIRunner.temporaryFolder()
