@@ -78,13 +78,21 @@ public struct PatientCorpus {
         /// (docs/benchmarks/earl-model.md). At 0 and 1 no extra random draw
         /// is made, so 0 keeps the proposals of earlier versions.
         public var continuousVoxels: Double
+        /// Phantom scans that must agree on a setting's category before it is
+        /// used: the first (centred) plus `phantomScans − 1` repeats placed
+        /// anew with noise of their own (`SettingLabeller.repeatCategories`).
+        /// Settings whose verdict changes between phantom scans are left out
+        /// as irreproducible. 1 (the default) keeps the single-scan labels of
+        /// earlier versions, bit for bit.
+        public var phantomScans: Int
 
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
             minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0,
-            continuousVoxels: Double = 0
+            continuousVoxels: Double = 0, phantomScans: Int = 1
         ) {
             self.continuousVoxels = continuousVoxels
+            self.phantomScans = phantomScans
             self.pairedAnatomies = pairedAnatomies
             self.nearEdgeClinical = nearEdgeClinical
             self.count = count
@@ -110,6 +118,7 @@ public struct PatientCorpus {
             guard continuousVoxels.isFinite, (0...1).contains(continuousVoxels) else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "must be a fraction 0…1")
             }
+            guard (1...16).contains(phantomScans) else { throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be 1…16") }
             guard continuousVoxels == 0 || split == .train else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "only for the train split (the test split keeps its listed grids)")
             }
@@ -117,7 +126,7 @@ public struct PatientCorpus {
 
         private enum CodingKeys: String, CodingKey {
             case count, seed, split, bedPositions, fieldOfViewMM, scansPerSetting, minimumMargin, supersampling, pairedAnatomies, nearEdgeClinical
-            case continuousVoxels
+            case continuousVoxels, phantomScans
         }
 
         /// Manifests written before `continuousVoxels` existed decode with it off.
@@ -134,6 +143,7 @@ public struct PatientCorpus {
             pairedAnatomies = try c.decodeIfPresent(Bool.self, forKey: .pairedAnatomies) ?? false
             nearEdgeClinical = try c.decodeIfPresent(Double.self, forKey: .nearEdgeClinical) ?? 0
             continuousVoxels = try c.decodeIfPresent(Double.self, forKey: .continuousVoxels) ?? 0
+            phantomScans = try c.decodeIfPresent(Int.self, forKey: .phantomScans) ?? 1
         }
     }
 
@@ -276,7 +286,8 @@ public struct PatientCorpus {
             let family = open[attempts % open.count]
             let voxel = Self.voxel(continuousFraction: options.continuousVoxels, listed: voxels, random: &random)
             let setting = Self.propose(family, voxel: voxel, nearEdgeClinical: options.nearEdgeClinical, random: &random)
-            let phantom = try labeller.label(setting, seed: random.next())
+            let labelSeed = random.next()
+            let phantom = try labeller.label(setting, seed: labelSeed)
             let note = "\(setting.summary): \(phantom.category.rawValue)"
             guard let label = phantom.label else {
                 progress?.advance(by: 0, note: note)
@@ -292,6 +303,17 @@ public struct PatientCorpus {
                 progress?.advance(by: 0, note: note)
                 rejected["quota full (\(label.rawValue))", default: 0] += 1
                 continue
+            }
+            if options.phantomScans > 1 {
+                // Repeats drawn from the label's seed: the main stream, and so
+                // every later setting, stays what it is with one phantom scan.
+                let repeats = try labeller.repeatCategories(
+                    setting, scans: options.phantomScans - 1, seed: labelSeed ^ 0x5DEE_CE66_D1CE_4E5B, stoppingAtFirstDifferenceFrom: phantom.category)
+                if let other = repeats.first(where: { $0 != phantom.category }) {
+                    progress?.advance(by: 0, note: note + ", \(other.rawValue) in a repeat phantom scan")
+                    rejected["irreproducible (\(label.rawValue))", default: 0] += 1
+                    continue
+                }
             }
             needed[label, default: 0] -= 1
             progress?.advance(note: note)

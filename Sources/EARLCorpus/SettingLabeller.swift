@@ -99,26 +99,49 @@ public struct SettingLabeller: Sendable {
         SettingLabeller(geometry: try PhantomData.iecGeometry(), earl1: try PhantomData.standard("earl1"), earl2: try PhantomData.standard("earl2"))
     }
 
-    /// The phantom image of a setting (centred, unrotated, 330 mm field of view).
-    public func phantom(_ setting: ReconstructionSetting, seed: UInt64) -> Volume {
+    /// The phantom image of a setting (330 mm field of view): centred and
+    /// unrotated by default, else rotated by `axialDeg` about the scanner
+    /// axis with its centre `shiftVoxels` voxels off the grid's centre.
+    public func phantom(_ setting: ReconstructionSetting, seed: UInt64, axialDeg: Double = 0, shiftVoxels: SIMD3<Double> = .zero) -> Volume {
         let voxel = setting.voxel
         let grid = IECPhantomSimulator.grid(voxelMM: voxel)
         let simulator = IECPhantomSimulator(
             geometry: geometry, sphereActivity: backgroundBqML * ratio, backgroundActivity: backgroundBqML, supersampling: supersampling)
-        let centre = SIMD3<Double>(Double(grid.nx - 1), Double(grid.ny - 1), Double(grid.nz - 1)) * voxel / 2
-        let truth = simulator.render(nx: grid.nx, ny: grid.ny, nz: grid.nz, spacingMM: voxel, pose: PhantomPose(axialDeg: 0, tiltDeg: 0, translationMM: centre))
+        let centre = (SIMD3<Double>(Double(grid.nx - 1), Double(grid.ny - 1), Double(grid.nz - 1)) / 2 + shiftVoxels) * voxel
+        let truth = simulator.render(nx: grid.nx, ny: grid.ny, nz: grid.nz, spacingMM: voxel, pose: PhantomPose(axialDeg: axialDeg, tiltDeg: 0, translationMM: centre))
         return setting.model(seed: seed).apply(to: truth, referenceBqML: backgroundBqML)
     }
 
     /// Analyses the setting's phantom with the true activities and categorises it.
-    public func label(_ setting: ReconstructionSetting, seed: UInt64) throws -> SettingLabel {
-        let image = phantom(setting, seed: seed)
+    public func label(_ setting: ReconstructionSetting, seed: UInt64, axialDeg: Double = 0, shiftVoxels: SIMD3<Double> = .zero) throws -> SettingLabel {
+        let image = phantom(setting, seed: seed, axialDeg: axialDeg, shiftVoxels: shiftVoxels)
         let analyzer = NEMAAnalyzer(
             geometry: geometry, standards: [earl1, earl2],
             settings: NEMASettings(sphereActivityBqML: backgroundBqML * ratio, backgroundActivityBqML: backgroundBqML))
         let result = try analyzer.analyze(image, path: "digital IEC phantom (\(setting.summary))", provenance: Provenance(inputs: [], settings: [:]))
         let rcMax = result.spheres.map(\.rcMax), rcMean = result.spheres.map(\.rcMean)
         return Self.categorise(rcMax: rcMax, rcMean: rcMean, diameters: result.spheres.map(\.diameterMM), earl1: earl1, earl2: earl2)
+    }
+
+    /// Categories of `scans` further phantom scans of a setting, as a site
+    /// would repeat its accreditation scan: each phantom placed anew (axial
+    /// rotation 0–360°, centre shifted 0–1 voxel along each axis) with noise
+    /// of its own, all drawn from `seed`. With `expected`, stops after the
+    /// first scan whose category differs from it. Near a band edge the
+    /// verdict of one phantom scan is not always the verdict of the next.
+    public func repeatCategories(
+        _ setting: ReconstructionSetting, scans: Int, seed: UInt64, stoppingAtFirstDifferenceFrom expected: SettingLabel.Category? = nil
+    ) throws -> [SettingLabel.Category] {
+        var random = SplitMix64(seed: seed)
+        var categories: [SettingLabel.Category] = []
+        for _ in 0..<scans {
+            let angle = 360 * random.nextUniform()
+            let shift = SIMD3(random.nextUniform(), random.nextUniform(), random.nextUniform())
+            let category = try label(setting, seed: random.next(), axialDeg: angle, shiftVoxels: shift).category
+            categories.append(category)
+            if let expected, category != expected { break }
+        }
+        return categories
     }
 
     /// The category from measured RCs (pure function of the RCs and bands).

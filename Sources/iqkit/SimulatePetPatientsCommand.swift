@@ -16,7 +16,7 @@ struct SimulatePetPatients: ParsableCommand {
             Each reconstruction setting (resolution, PSF overshoot, noise, voxel size) is labelled by reconstructing the \
             digital IEC body phantom with it and analysing it against EARL1 and EARL2: earl1 or earl2 when it meets exactly \
             that band set, clinical when it recovers more than EARL2 allows. Settings meeting both, too smooth for either, or \
-            within --minimum-margin band widths of the deciding edge are not used (counted in corpus.json). The train and test \
+            within --minimum-margin band widths of the deciding edge, or (with --phantom-scans) whose verdict changes between phantom scans, are not used (counted in corpus.json). The train and test \
             splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within \(exclusion) mm of a test grid). Writes the scans, labels.csv (file,label,group) and corpus.json.
             """)
 
@@ -34,13 +34,15 @@ struct SimulatePetPatients: ParsableCommand {
     var nearEdgeClinical: Double = 0
     @Option(help: "Train split: the fraction (0–1) of settings whose voxel size is drawn from \(range.lowerBound)–\(range.upperBound) mm (half isotropic, half with their own slice thickness, never within \(exclusion) mm of a test grid on every axis); the others take one of the listed training grids.")
     var continuousVoxels: Double = 0
+    @Option(help: "Phantom scans that must agree on a setting's category (the centred one, then repeats at random rotations and sub-voxel shifts, each with its own noise); settings whose verdict changes between them are not used.")
+    var phantomScans: Int = 1
     @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
 
     func run() throws {
         let options = PatientCorpus.Options(
             count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
             minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical,
-            continuousVoxels: continuousVoxels)
+            continuousVoxels: continuousVoxels, phantomScans: phantomScans)
         let corpus = try PatientCorpus(options: options, labeller: try .standard())
         let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")
         let counts = manifest.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -82,6 +82,27 @@ import Testing
     }
 
     /// Far too smooth for EARL1 is not given a label.
+    /// Repeat phantom scans place the phantom anew on the grid. Without
+    /// noise, a shift by whole voxels samples the spheres exactly as before
+    /// (same RCs), a half-voxel shift does not (the 10 mm sphere's RCmax
+    /// moves); and a far-from-edge setting keeps its category in every
+    /// repeat, while an expected category it does not have stops the repeats
+    /// at the first scan.
+    @Test func repeatPhantomScans() throws {
+        let labeller = try SettingLabeller.standard()
+        let quiet = ReconstructionSetting(fwhmMM: 6, psfOvershoot: 0, noiseCOV: 0, voxelMM: SIMD3(repeating: 3))
+        let centred = try labeller.label(quiet, seed: 1)
+        let whole = try labeller.label(quiet, seed: 1, shiftVoxels: SIMD3(1, -1, 1))
+        let half = try labeller.label(quiet, seed: 1, shiftVoxels: SIMD3(0.5, 0.5, 0.5))
+        for (a, b) in zip(centred.rcMax + centred.rcMean, whole.rcMax + whole.rcMean) { #expect(abs(a - b) < 1e-6, "\(centred.rcMax) vs \(whole.rcMax)") }
+        #expect(abs(centred.rcMax[5] - half.rcMax[5]) > 0.005, "10 mm sphere RCmax \(centred.rcMax[5]) centred, \(half.rcMax[5]) half a voxel off")
+        let sharp = ReconstructionSetting(fwhmMM: 3, psfOvershoot: 0.4, noiseCOV: 0.08, voxelMM: SIMD3(repeating: 3))
+        let repeats = try labeller.repeatCategories(sharp, scans: 2, seed: 7, stoppingAtFirstDifferenceFrom: .overRecovering)
+        #expect(repeats == [.overRecovering, .overRecovering])
+        #expect(try labeller.repeatCategories(sharp, scans: 2, seed: 7) == repeats)
+        #expect(try labeller.repeatCategories(sharp, scans: 3, seed: 7, stoppingAtFirstDifferenceFrom: .earl2) == [.overRecovering])
+    }
+
     @Test func verySmoothIsUnderRecovering() throws {
         let label = try SettingLabeller.standard().label(ReconstructionSetting(fwhmMM: 14, psfOvershoot: 0, noiseCOV: 0.05, voxelMM: SIMD3(repeating: 4)), seed: 1)
         #expect(label.category == .underRecovering)
@@ -190,6 +211,16 @@ import Testing
         #expect(decoded == PatientCorpus.Options(count: 120))
         let round = try JSONDecoder().decode(PatientCorpus.Options.self, from: JSONEncoder().encode(PatientCorpus.Options(count: 9, continuousVoxels: 0.5)))
         #expect(round.continuousVoxels == 0.5)
+    }
+
+    /// Manifests from before `phantomScans` read as one phantom scan per setting; 1…16 are accepted.
+    @Test func phantomScansOption() throws {
+        let labeller = try SettingLabeller.standard()
+        for bad in [0, 17] { #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, phantomScans: bad), labeller: labeller) } }
+        let old = #"{"count": 120, "seed": 1, "split": "train", "bedPositions": 2, "fieldOfViewMM": 500, "scansPerSetting": 2, "minimumMargin": 0.1, "supersampling": 2}"#
+        #expect(try JSONDecoder().decode(PatientCorpus.Options.self, from: Data(old.utf8)).phantomScans == 1)
+        let round = try JSONDecoder().decode(PatientCorpus.Options.self, from: JSONEncoder().encode(PatientCorpus.Options(count: 9, phantomScans: 5)))
+        #expect(round.phantomScans == 5)
     }
 
     /// The continuous fraction is honoured; 0 draws exactly the listed-grid stream of earlier versions.
