@@ -15,6 +15,14 @@ import Testing
         try model.write(to: path)
     }
 
+    /// A small labelled test-split corpus (one bed position, one scan per setting).
+    static func simulateCorpus(_ folder: String, count: Int) throws {
+        let sim = try CLIRunner.run([
+            "simulate", "pet-patients", folder, "--count", "\(count)", "--bed-positions", "1", "--scans-per-setting", "1", "--split", "test", "--seed", "7",
+        ])
+        #expect(sim.status == 0, "\(sim.stderr)")
+    }
+
     @Test func checkPrintsLabelsWritesJSONAndExitsByRequirement() throws {
         let dir = CLIRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -120,10 +128,7 @@ import Testing
     @Test func requireConvergenceRefusesAnUnconvergedModel() throws {
         let dir = CLIRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sim = try CLIRunner.run([
-            "simulate", "pet-patients", dir + "/corpus", "--count", "6", "--bed-positions", "1", "--scans-per-setting", "1", "--split", "test", "--seed", "7",
-        ])
-        #expect(sim.status == 0, "\(sim.stderr)")
+        try Self.simulateCorpus(dir + "/corpus", count: 6)
         let out = dir + "/model.json"
         let train = [
             "earl", "train", "--data", dir + "/corpus", "--labels", dir + "/corpus/labels.csv", "--out", out, "--folds", "0", "--epochs", "1",
@@ -148,10 +153,7 @@ import Testing
     @Test func corpusEvaluateAndDefaultModel() throws {
         let dir = CLIRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sim = try CLIRunner.run([
-            "simulate", "pet-patients", dir + "/corpus", "--count", "3", "--bed-positions", "1", "--scans-per-setting", "1", "--split", "test", "--seed", "7",
-        ])
-        #expect(sim.status == 0, "\(sim.stderr)")
+        try Self.simulateCorpus(dir + "/corpus", count: 3)
         let csv = try String(contentsOfFile: dir + "/corpus/labels.csv", encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 4)
         for label in ["clinical", "earl1", "earl2"] { #expect(csv.contains(",\(label),anatomy-")) }
