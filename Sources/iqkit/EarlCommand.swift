@@ -161,7 +161,6 @@ struct EarlTrain: ParsableCommand {
         input.resampling = resampling
         _ = try ScanPreprocessor(input: input)
         var samples: [EARLSample] = []
-        var cvWarnings = 0
         for e in entries {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
             let volume = try loadFinite(path, read.nifti)
@@ -172,27 +171,28 @@ struct EarlTrain: ParsableCommand {
                 maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
                 maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed,
             ensembleSize: ensemble, foldSeed: foldSeed)
+        // What --require-convergence turns into exit 1, collected over the CV and the final model.
+        var unconverged: [String] = []
         if folds >= 2 {
             let cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
             if let cvJSON { try ResultJSON.write(cv, to: cvJSON) }
             for line in cv.warnings { note("warning: " + line) }
-            cvWarnings = cv.warnings.count
+            if !cv.warnings.isEmpty { unconverged.append("\(cv.warnings.count) cross-validation network(s)") }
         }
         if let out {
             let model = try EARLTraining.train(samples, configuration: configuration, log: log)
             let warnings = EARLTraining.convergenceWarnings(model)
             for line in warnings { note("warning: \(out): " + line) }
             if requireConvergence && !warnings.isEmpty {
-                throw QAFailure(
-                    message: "\(out): not written: \(warnings.count) network(s) may not have converged (--require-convergence)"
-                        + (cvWarnings > 0 ? "; and \(cvWarnings) in the cross-validation folds" : ""))
+                unconverged.insert("\(out): not written: \(warnings.count) network(s) of the model", at: 0)
+            } else {
+                try model.write(to: out)
             }
-            try model.write(to: out)
         }
-        if requireConvergence && cvWarnings > 0 {
-            throw QAFailure(message: "\(cvWarnings) cross-validation network(s) may not have converged (--require-convergence)")
+        if requireConvergence && !unconverged.isEmpty {
+            throw QAFailure(message: unconverged.joined(separator: "; ") + " may not have converged (--require-convergence)")
         }
     }
 }

@@ -16,7 +16,8 @@ struct SimulatePetPatients: ParsableCommand {
             Each reconstruction setting (resolution, PSF overshoot, noise, voxel size) is labelled by reconstructing the \
             digital IEC body phantom with it and analysing it against EARL1 and EARL2: earl1 or earl2 when it meets exactly \
             that band set, clinical when it recovers more than EARL2 allows. Settings meeting both, too smooth for either, or \
-            within --minimum-margin band widths of the deciding edge, or (with --phantom-scans) whose verdict changes between phantom scans, are not used (counted in corpus.json). The train and test \
+            within --minimum-margin band widths of the deciding edge, or (with --phantom-scans) whose verdict changes between \
+            phantom scans, are not used (counted in corpus.json). The train and test \
             splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within \(exclusion) mm of a test grid). Writes the scans, labels.csv (file,label,group) and corpus.json.
             """)
 

@@ -81,7 +81,6 @@ import Testing
         #expect(label.rcMax.count == 6)
     }
 
-    /// Far too smooth for EARL1 is not given a label.
     /// Repeat phantom scans place the phantom anew on the grid. Without
     /// noise, a shift by whole voxels samples the spheres exactly as before
     /// (same RCs), a half-voxel shift does not (the 10 mm sphere's RCmax
@@ -103,6 +102,7 @@ import Testing
         #expect(try labeller.repeatCategories(sharp, scans: 3, seed: 7, stoppingAtFirstDifferenceFrom: .earl2) == [.overRecovering])
     }
 
+    /// Far too smooth for EARL1 is not given a label.
     @Test func verySmoothIsUnderRecovering() throws {
         let label = try SettingLabeller.standard().label(ReconstructionSetting(fwhmMM: 14, psfOvershoot: 0, noiseCOV: 0.05, voxelMM: SIMD3(repeating: 4)), seed: 1)
         #expect(label.category == .underRecovering)
