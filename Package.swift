@@ -91,6 +91,6 @@ let package = Package(
         .testTarget(name: "EARLClassifierTests", dependencies: ["EARLClassifier", "EARLCorpus", "SparseCNN", "IQCore", "Simulation", "PETQuality"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "IQCore"]),
         .testTarget(name: "VesselPhantomTests", dependencies: ["VesselPhantom", "IQCore", "Simulation"]),
-        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport", "SparseCNN", "EARLClassifier"]),
+        .testTarget(name: "iqkitEndToEndTests", dependencies: ["iqkit", "IQCore", "IQTestSupport", "SparseCNN", "EARLClassifier", "EARLCorpus"]),
     ]
 )

@@ -6,7 +6,7 @@ import Simulation
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write digital phantoms with known ground truth.",
-        subcommands: [SimulateSpheres.self, SimulateNema.self, SimulatePatient.self, SimulatePetPatients.self, SimulateVesselSeries.self])
+        subcommands: [SimulateSpheres.self, SimulateNema.self, SimulatePatient.self, SimulatePetPatients.self, SimulateRelabel.self, SimulateVesselSeries.self])
 }
 
 struct SimulateSpheres: ParsableCommand {

@@ -52,3 +52,55 @@ struct SimulatePetPatients: ParsableCommand {
         if !rejected.isEmpty { print("settings not used: \(rejected)") }
     }
 }
+
+struct SimulateRelabel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relabel",
+        abstract: "Check a `pet-patients` corpus's labels against further phantom scans of each setting, and label it by majority.",
+        discussion: """
+            A corpus labels each setting by one scan of its digital IEC phantom; near a band edge another phantom scan of the same \
+            reconstruction can give another verdict. This scans every setting's phantom --phantom-scans − 1 more times (each placed \
+            anew: random axial rotation and sub-voxel shift, noise of its own; drawn from the corpus seed, so a rerun gives the same \
+            scans) and labels the setting by the category more than half of its phantom scans give. Settings without such a majority, \
+            or whose majority is not a label (between, under-recovering), are left out of --out. Prints the settings whose category \
+            changed. The corpus is read, never modified. Exit 2 on bad input.
+            """)
+
+    @Argument(help: "Corpus folder written by `simulate pet-patients` (its corpus.json is read).") var corpus: String
+    @Option(help: "Phantom scans per setting, the corpus's own included (odd numbers avoid ties).") var phantomScans: Int = 5
+    @Option(help: "Write the majority labels here (labels.csv format: file,label,group), for `earl evaluate` or `earl train`.") var out: String
+    @Option(help: "Write every setting's phantom-scan categories and every scan's two labels here (JSON).") var json: String?
+
+    func run() throws {
+        let path = corpus + "/corpus.json"
+        let data = try FileChecks.readSmallFile(path)
+        let manifest: PatientCorpus.Manifest
+        do {
+            manifest = try ResultJSON.decoder().decode(PatientCorpus.Manifest.self, from: data)
+        } catch {
+            throw InputError.invalidData(path: path, problem: "not a pet-patients corpus manifest (\(error.localizedDescription))")
+        }
+        guard manifest.kind == "earl-corpus" else { throw InputError.invalidData(path: path, problem: "kind is \(manifest.kind), not earl-corpus") }
+        let inputs = [path, corpus + "/labels.csv"]
+        for output in [out] + [json].compactMap({ $0 }) {
+            try FileChecks.requireDistinct(output: output, inputs: inputs)
+            try AtomicOutput.requireParentFolder(output)
+        }
+        if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
+        let settings = Set(manifest.scans.map(\.settingID)).count
+        let progress = ProgressReporter("phantom scans of \(settings) settings", total: settings)
+        let result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, labeller: try .standard(), manifestPath: path, progress: progress)
+        progress.finish()
+        for s in result.settings where !s.reproducible {
+            let majority = s.label?.rawValue ?? "no majority label"
+            print("setting \(s.id) (\(s.summary)): \(([s.firstScan] + s.repeats).map(\.rawValue).joined(separator: ", ")) → \(majority)")
+        }
+        let n = result.summary
+        print(
+            "\(n.settings) settings, \(phantomScans) phantom scans each: \(n.reproducible) gave one category throughout, \(n.changed) changed "
+                + "(\(n.stage1) across the clinical line); \(n.scansRelabelled) of \(result.scans.count) scans relabelled, "
+                + "\(n.scansUnlabelled) without a majority label")
+        try AtomicOutput.write(result.majorityLabelsCSV, to: out)
+        if let json { try ResultJSON.write(result, to: json) }
+    }
+}

@@ -66,6 +66,16 @@ import Testing
         rc.rcMean[5] = low.rcMean[5]
         #expect(Self.categorise(rc).category == .mixed)
     }
+
+    /// A majority is more than half of the phantom scans: ties and pluralities are none.
+    @Test func majorityOfPhantomScans() {
+        typealias C = SettingLabel.Category
+        let cases: [([C], C?)] = [
+            ([.earl2], .earl2), ([.earl2, .overRecovering], nil), ([.earl2, .overRecovering, .earl2], .earl2),
+            ([.earl1, .between, .underRecovering], nil), ([.between, .earl1, .between, .between, .earl1], .between), ([], nil),
+        ]
+        for (categories, expected) in cases { #expect(CorpusRelabelling.majority(of: categories) == expected, "\(categories)") }
+    }
 }
 
 /// The digital IEC phantom labels the demo's three protocols as the NEMA analysis does.

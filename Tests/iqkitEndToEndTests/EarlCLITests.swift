@@ -1,4 +1,5 @@
 import EARLClassifier
+import EARLCorpus
 import Foundation
 import IQCore
 import SparseCNN
@@ -185,5 +186,50 @@ import Testing
         let badCount = try CLIRunner.run(["simulate", "pet-patients", dir + "/x", "--count", "1"])
         #expect(badCount.status == 2)
         #expect(badCount.stderr.contains("--count"))
+    }
+
+    /// `simulate relabel`: one phantom scan per setting gives the corpus's own labels back byte for byte;
+    /// three give each setting two further categories and a label by majority; the corpus is never touched.
+    @Test func relabelByMajorityOfPhantomScans() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let corpus = dir + "/corpus"
+        try Self.simulateCorpus(corpus, count: 3)
+        let labels = try Data(contentsOf: URL(fileURLWithPath: corpus + "/labels.csv"))
+        let manifest = try Data(contentsOf: URL(fileURLWithPath: corpus + "/corpus.json"))
+
+        let same = try CLIRunner.run(["simulate", "relabel", corpus, "--phantom-scans", "1", "--out", dir + "/one.csv"])
+        #expect(same.status == 0, "\(same.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/one.csv")) == labels)
+        #expect(same.stdout.contains("3 settings, 1 phantom scans each: 3 gave one category throughout, 0 changed"), "\(same.stdout)")
+
+        let three = try CLIRunner.run(["simulate", "relabel", corpus, "--phantom-scans", "3", "--out", dir + "/three.csv", "--json", dir + "/three.json"])
+        #expect(three.status == 0, "\(three.stderr)")
+        let result = try ResultJSON.decoder().decode(CorpusRelabelling.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/three.json")))
+        #expect(result.settings.count == 3 && result.scans.count == 3)
+        for setting in result.settings {
+            #expect(setting.repeats.count == 2)
+            #expect(setting.majority == CorpusRelabelling.majority(of: [setting.firstScan] + setting.repeats))
+        }
+        for scan in result.scans {
+            #expect(scan.majorityLabel == result.settings.first { $0.id == scan.settingID }?.label)
+        }
+        #expect(try String(contentsOfFile: dir + "/three.csv", encoding: .utf8) == result.majorityLabelsCSV)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: corpus + "/labels.csv")) == labels)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: corpus + "/corpus.json")) == manifest)
+
+        // Bad input: exit 2, one line naming the file or option, nothing written, the corpus untouched.
+        let overwrite = try CLIRunner.run(["simulate", "relabel", corpus, "--phantom-scans", "1", "--out", corpus + "/labels.csv"])
+        #expect(overwrite.status == 2 && overwrite.stderr.contains("inputs are never overwritten"), "\(overwrite.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: corpus + "/labels.csv")) == labels)
+        let scans = try CLIRunner.run(["simulate", "relabel", corpus, "--phantom-scans", "0", "--out", dir + "/zero.csv"])
+        #expect(scans.status == 2 && scans.stderr.contains("--phantom-scans: must be 1…16"), "\(scans.stderr)")
+        let missing = try CLIRunner.run(["simulate", "relabel", dir + "/nowhere", "--out", dir + "/x.csv"])
+        #expect(missing.status == 2 && missing.stderr.contains("nowhere/corpus.json: no such file"), "\(missing.stderr)")
+        try Data("{\"kind\": 3}".utf8).write(to: URL(fileURLWithPath: dir + "/corpus.json"))
+        let garbage = try CLIRunner.run(["simulate", "relabel", dir, "--out", dir + "/x.csv"])
+        #expect(garbage.status == 2 && garbage.stderr.contains("corpus.json: not a pet-patients corpus manifest"), "\(garbage.stderr)")
+        for run in [scans, missing, garbage] { #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)") }
+        for file in ["zero.csv", "x.csv"] { #expect(!FileManager.default.fileExists(atPath: dir + "/" + file)) }
     }
 }

@@ -1,0 +1,144 @@
+import EARLClassifier
+import Foundation
+import IQCore
+
+/// A corpus's labels checked against further phantom scans of each setting.
+///
+/// A corpus labels a setting by one scan of its digital IEC phantom. Near a
+/// band edge the next phantom scan of the same reconstruction (placed a
+/// little differently, with noise of its own) can give another verdict, as
+/// a site repeating its accreditation scan may see. `PatientCorpus.relabel`
+/// scans every setting's phantom `phantomScans − 1` more times and labels it
+/// by majority: the category more than half of all its phantom scans (the
+/// corpus's own included) agree on. A setting whose scans hold no majority,
+/// or whose majority category is not a label (between, under-recovering,
+/// both, mixed), has no majority label and its scans are left out of the
+/// majority labels file.
+public struct CorpusRelabelling: Codable, Sendable {
+    /// One setting's phantom scans.
+    public struct Setting: Codable, Sendable, Equatable {
+        public var id: Int
+        public var summary: String
+        /// The corpus's own phantom scan: its category and margin (band widths).
+        public var firstScan: SettingLabel.Category
+        public var firstMargin: Double
+        /// Categories of the further phantom scans, in order.
+        public var repeats: [SettingLabel.Category]
+        /// The category more than half of the phantom scans gave, if any.
+        public var majority: SettingLabel.Category?
+        /// The majority category's label; nil when there is no majority or it is not a label.
+        public var label: EARLLabel?
+
+        /// Every phantom scan gave the same category.
+        public var reproducible: Bool { repeats.allSatisfy { $0 == firstScan } }
+        /// Some phantom scan fell on the other side of the clinical line
+        /// (over-recovering or not) from the corpus's own.
+        public var changesStage1: Bool { repeats.contains { ($0 == .overRecovering) != (firstScan == .overRecovering) } }
+    }
+
+    /// One scan: its label in the corpus and by majority.
+    public struct Scan: Codable, Sendable, Equatable {
+        public var file: String
+        public var group: String
+        public var settingID: Int
+        public var corpusLabel: EARLLabel
+        public var majorityLabel: EARLLabel?
+    }
+
+    public var kind = "earl-corpus-relabelling"
+    public var phantomScans: Int
+    public var settings: [Setting]
+    public var scans: [Scan]
+
+    /// `labels.csv` rows (file,label,group) for the scans with a majority label.
+    public var majorityLabelsCSV: String {
+        "file,label,group\n" + scans.compactMap { s in s.majorityLabel.map { "\(s.file),\($0.rawValue),\(s.group)\n" } }.joined()
+    }
+
+    /// Counts for the summary line: settings whose scans all agreed, changed
+    /// category, or changed across the clinical line; scans whose label
+    /// changed, and scans left without a majority label.
+    public var summary: (settings: Int, reproducible: Int, changed: Int, stage1: Int, scansRelabelled: Int, scansUnlabelled: Int) {
+        let changed = settings.filter { !$0.reproducible }
+        let relabelled = scans.filter { $0.majorityLabel != nil && $0.majorityLabel != $0.corpusLabel }.count
+        return (
+            settings.count, settings.count - changed.count, changed.count, changed.filter(\.changesStage1).count, relabelled,
+            scans.filter { $0.majorityLabel == nil }.count
+        )
+    }
+
+    /// The category held by more than half of `categories`, if any.
+    public static func majority(of categories: [SettingLabel.Category]) -> SettingLabel.Category? {
+        var counts: [SettingLabel.Category: Int] = [:]
+        for c in categories { counts[c, default: 0] += 1 }
+        return counts.first { 2 * $0.value > categories.count }?.key
+    }
+}
+
+extension PatientCorpus {
+    /// The seed of setting `id`'s further phantom scans when relabelling a
+    /// corpus made with `options`: the same command draws the same scans.
+    static func relabelSeed(options: Options, settingID id: Int) -> UInt64 {
+        var stream = SplitMix64.stream(seed: options.seed ^ 0x2E1A_BE11_0F5C_A115, index: 2 * id + (options.split == .train ? 0 : 1))
+        return stream.next()
+    }
+
+    /// Scans each setting's phantom `phantomScans − 1` more times
+    /// (`SettingLabeller.repeatCategories`, every scan placed anew) and labels
+    /// it by majority over all `phantomScans` scans. Settings run in
+    /// parallel; the result does not depend on scheduling.
+    public static func relabel(
+        _ manifest: Manifest, phantomScans: Int, labeller: SettingLabeller, manifestPath: String = "corpus.json", progress: ProgressReporter? = nil
+    ) throws -> CorpusRelabelling {
+        guard (1...16).contains(phantomScans) else { throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be 1…16") }
+        let used = Set(manifest.scans.map(\.settingID))
+        let settings = manifest.settings.filter { used.contains($0.id) }
+        let results = ResultSlots<CorpusRelabelling.Setting>(count: settings.count)
+        try parallelFor(settings.count) { i in
+            let s = settings[i]
+            let repeats = try labeller.repeatCategories(
+                s.setting, scans: phantomScans - 1, seed: relabelSeed(options: manifest.options, settingID: s.id))
+            let majority = CorpusRelabelling.majority(of: [s.phantom.category] + repeats)
+            results[i] = CorpusRelabelling.Setting(
+                id: s.id, summary: s.setting.summary, firstScan: s.phantom.category, firstMargin: s.phantom.margin, repeats: repeats,
+                majority: majority, label: majority.flatMap(Self.label(of:)))
+            progress?.advance(note: "setting \(s.id): " + ([s.phantom.category] + repeats).map(\.rawValue).joined(separator: ", "))
+        }
+        let checked = results.values
+        let byID = Dictionary(uniqueKeysWithValues: checked.map { ($0.id, $0) })
+        let scans = try manifest.scans.map { scan -> CorpusRelabelling.Scan in
+            guard let setting = byID[scan.settingID] else {
+                throw InputError.invalidData(path: manifestPath, problem: "scan \(scan.file) names setting \(scan.settingID), which is not listed")
+            }
+            return CorpusRelabelling.Scan(
+                file: scan.file, group: scan.group, settingID: scan.settingID, corpusLabel: scan.label, majorityLabel: setting.label)
+        }
+        return CorpusRelabelling(phantomScans: phantomScans, settings: checked, scans: scans)
+    }
+
+    /// The classifier label of a category, nil for those kept out of corpora.
+    static func label(of category: SettingLabel.Category) -> EARLLabel? {
+        switch category {
+        case .earl1: return .earl1
+        case .earl2: return .earl2
+        case .overRecovering: return .clinical
+        case .both, .underRecovering, .between, .mixed: return nil
+        }
+    }
+}
+
+/// Results of parallel workers, one slot each, read after they finish.
+private final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Value?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    subscript(i: Int) -> Value? {
+        get { lock.withLock { slots[i] } }
+        set { lock.withLock { slots[i] = newValue } }
+    }
+
+    /// The filled slots' values, in slot order.
+    var values: [Value] { lock.withLock { slots.compactMap { $0 } } }
+}
