@@ -67,68 +67,59 @@ public enum Resampler {
     /// uses (same voxel count, spacing and geometry): the maximum over the
     /// old voxels whose centres lie inside the new voxel (faces at
     /// `[j, j + 1) · s'`), or, when none does (voxels shrinking), the old
-    /// voxel nearest the new centre. Separable (a box's maximum is the
-    /// maximum of per-axis maxima), one axis after the other.
+    /// voxel nearest the new centre, per axis.
     ///
     /// What it keeps is what an RCmax measures: the hottest voxel of the
     /// scan's own grid, which depends on how finely that grid samples a small
     /// hot object. Non-finite voxels are read as 0.
+    ///
+    /// One pass over the old voxels, in memory order: each task takes one
+    /// (y, z) row of the new grid, folds the old rows of its block into one
+    /// row maximum, then pools that along x. No intermediate volume is
+    /// allocated (a 2 mm whole-body scan pooled to 4 mm would otherwise
+    /// allocate and clear twice its own size).
     public static func maxPool(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>) -> Volume {
         let grid = Grid(volume, spacingMM: newSpacing)
-        var shape = SIMD3(volume.nx, volume.ny, volume.nz)
-        var data = volume.voxels
-        // Only the first pass reads the caller's voxels (non-finite as 0); later ones read finite maxima.
-        var cleaned = false
-        for axis in 0..<3 {
-            let n = shape[axis], m = grid.counts[axis], r = grid.ratio[axis]
-            // Same length: each new voxel holds exactly its old one.
-            if n == m { continue }
-            // Old index range of each new voxel along this axis.
-            let ranges: [ClosedRange<Int>] = (0..<m).map { j in
+        let n = SIMD3(volume.nx, volume.ny, volume.nz), m = grid.counts
+        // Old index range of each new voxel along each axis.
+        let ranges: [[ClosedRange<Int>]] = (0..<3).map { axis in
+            (0..<m[axis]).map { j in
+                // Same length: each new voxel holds exactly its old one.
+                if n[axis] == m[axis] { return j...j }
+                let r = grid.ratio[axis]
                 let lo = Int((Double(j) * r - 0.5).rounded(.up)), hi = Int((Double(j + 1) * r - 0.5).rounded(.up)) - 1
-                if lo <= hi { return max(0, lo)...min(n - 1, hi) }
-                let nearest = Int(grid.position(j, axis: axis, oldCount: n).rounded())
+                if lo <= hi { return max(0, lo)...min(n[axis] - 1, hi) }
+                let nearest = Int(grid.position(j, axis: axis, oldCount: n[axis]).rounded())
                 return nearest...nearest
             }
-            var newShape = shape
-            newShape[axis] = m
-            // The volume as `outer` blocks of n rows (m after pooling), each
-            // row `inner` contiguous voxels long: rows are combined with
-            // element-wise maxima, so every pass reads memory in order.
-            // Tasks are (block, chunk of a row), so the z pass (one block)
-            // still runs on every core.
-            let inner = axis == 0 ? 1 : axis == 1 ? shape.x : shape.x * shape.y
-            let outer = shape.x * shape.y * shape.z / (n * inner)
-            let chunk = min(inner, 4096), chunks = (inner + chunk - 1) / chunk
-            let finiteInput = cleaned
-            var out = [Float](repeating: -.infinity, count: newShape.x * newShape.y * newShape.z)
-            data.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    let source = SharedBuffer(UnsafeMutablePointer(mutating: src.baseAddress!), count: src.count)
-                    let target = SharedBuffer(dst.baseAddress!, count: dst.count)
-                    parallelFor(outer * chunks) { task in
-                        let (b, first) = (task / chunks, (task % chunks) * chunk)
-                        let width = min(chunk, inner - first)
-                        for (j, range) in ranges.enumerated() {
-                            let to = target.base + (b * m + j) * inner + first
-                            for i in range {
-                                let from = source.base + (b * n + i) * inner + first
-                                if finiteInput {
-                                    for a in 0..<width { to[a] = Swift.max(to[a], from[a]) }
-                                } else {
-                                    for a in 0..<width { to[a] = Swift.max(to[a], from[a].isFinite ? from[a] : 0) }
-                                }
+        }
+        let (xRanges, yRanges, zRanges) = (ranges[0], ranges[1], ranges[2])
+        var out = [Float](repeating: 0, count: m.x * m.y * m.z)
+        volume.voxels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let source = SharedBuffer(UnsafeMutablePointer(mutating: src.baseAddress!), count: src.count)
+                let target = SharedBuffer(dst.baseAddress!, count: dst.count)
+                parallelFor(m.y * m.z) { task in
+                    let (jy, jz) = (task % m.y, task / m.y)
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: n.x) { row in
+                        row.initialize(repeating: -.infinity)
+                        for iz in zRanges[jz] {
+                            for iy in yRanges[jy] {
+                                let from = source.base + n.x * (iy + n.y * iz)
+                                for a in 0..<n.x { row[a] = Swift.max(row[a], from[a].isFinite ? from[a] : 0) }
                             }
+                        }
+                        let to = target.base + m.x * (jy + m.y * jz)
+                        for (jx, range) in xRanges.enumerated() {
+                            var best = -Float.infinity
+                            for i in range { best = Swift.max(best, row[i]) }
+                            to[jx] = best
                         }
                     }
                 }
             }
-            data = out
-            shape = newShape
-            cleaned = true
         }
-        if !cleaned { data = data.map { $0.isFinite ? $0 : 0 } }
-        return grid.volume(data, from: volume)
+        return grid.volume(out, from: volume)
     }
 
     /// Band-limited (DCT) resampling onto the grid `trilinear` uses (same
