@@ -47,6 +47,8 @@ public struct CorpusRelabelling: Codable, Sendable {
 
     public var kind = "earl-corpus-relabelling"
     public var phantomScans: Int
+    /// Where the further phantom scans put the phantom.
+    public var placement: SettingLabeller.Placement
     public var settings: [Setting]
     public var scans: [Scan]
 
@@ -84,11 +86,12 @@ extension PatientCorpus {
     }
 
     /// Scans each setting's phantom `phantomScans − 1` more times
-    /// (`SettingLabeller.repeatCategories`, every scan placed anew) and labels
+    /// (`SettingLabeller.repeatCategories`, placed as `placement` says) and labels
     /// it by majority over all `phantomScans` scans. Settings run in
     /// parallel; the result does not depend on scheduling.
     public static func relabel(
-        _ manifest: Manifest, phantomScans: Int, labeller: SettingLabeller, manifestPath: String = "corpus.json", progress: ProgressReporter? = nil
+        _ manifest: Manifest, phantomScans: Int, placement: SettingLabeller.Placement = .random, labeller: SettingLabeller,
+        manifestPath: String = "corpus.json", progress: ProgressReporter? = nil
     ) throws -> CorpusRelabelling {
         guard (1...16).contains(phantomScans) else { throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be 1…16") }
         let used = Set(manifest.scans.map(\.settingID))
@@ -97,7 +100,7 @@ extension PatientCorpus {
         try parallelFor(settings.count) { i in
             let s = settings[i]
             let repeats = try labeller.repeatCategories(
-                s.setting, scans: phantomScans - 1, seed: relabelSeed(options: manifest.options, settingID: s.id))
+                s.setting, scans: phantomScans - 1, seed: relabelSeed(options: manifest.options, settingID: s.id), placement: placement)
             let majority = CorpusRelabelling.majority(of: [s.phantom.category] + repeats)
             results[i] = CorpusRelabelling.Setting(
                 id: s.id, summary: s.setting.summary, firstScan: s.phantom.category, firstMargin: s.phantom.margin, repeats: repeats,
@@ -113,7 +116,7 @@ extension PatientCorpus {
             return CorpusRelabelling.Scan(
                 file: scan.file, group: scan.group, settingID: scan.settingID, corpusLabel: scan.label, majorityLabel: setting.label)
         }
-        return CorpusRelabelling(phantomScans: phantomScans, settings: checked, scans: scans)
+        return CorpusRelabelling(phantomScans: phantomScans, placement: placement, settings: checked, scans: scans)
     }
 
     /// The classifier label of a category, nil for those kept out of corpora.

@@ -123,20 +123,35 @@ public struct SettingLabeller: Sendable {
         return Self.categorise(rcMax: rcMax, rcMean: rcMean, diameters: result.spheres.map(\.diameterMM), earl1: earl1, earl2: earl2)
     }
 
+    /// Where repeat phantom scans put the phantom.
+    public enum Placement: String, Codable, Sendable, CaseIterable {
+        /// Placed anew each time: axial rotation 0–360°, centre shifted 0–1
+        /// voxel along each axis (as a site repeating its scan would).
+        case random
+        /// Centred and unrotated, as the corpus's own phantom scan: only the
+        /// noise changes.
+        case centred
+    }
+
     /// Categories of `scans` further phantom scans of a setting, as a site
-    /// would repeat its accreditation scan: each phantom placed anew (axial
-    /// rotation 0–360°, centre shifted 0–1 voxel along each axis) with noise
-    /// of its own, all drawn from `seed`. With `expected`, stops after the
-    /// first scan whose category differs from it. Near a band edge the
-    /// verdict of one phantom scan is not always the verdict of the next.
+    /// would repeat its accreditation scan: each with noise of its own and,
+    /// with `.random` placement, the phantom placed anew (axial rotation
+    /// 0–360°, centre shifted 0–1 voxel along each axis), all drawn from
+    /// `seed`. `.centred` draws the same noise seeds and keeps the phantom
+    /// centred, so the two placements compare scan by scan. With `expected`,
+    /// stops after the first scan whose category differs from it. Near a
+    /// band edge the verdict of one phantom scan is not always the verdict of
+    /// the next.
     public func repeatCategories(
-        _ setting: ReconstructionSetting, scans: Int, seed: UInt64, stoppingAtFirstDifferenceFrom expected: SettingLabel.Category? = nil
+        _ setting: ReconstructionSetting, scans: Int, seed: UInt64, placement: Placement = .random,
+        stoppingAtFirstDifferenceFrom expected: SettingLabel.Category? = nil
     ) throws -> [SettingLabel.Category] {
         var random = SplitMix64(seed: seed)
         var categories: [SettingLabel.Category] = []
         for _ in 0..<scans {
-            let angle = 360 * random.nextUniform()
-            let shift = SIMD3(random.nextUniform(), random.nextUniform(), random.nextUniform())
+            var angle = 360 * random.nextUniform()
+            var shift = SIMD3(random.nextUniform(), random.nextUniform(), random.nextUniform())
+            if placement == .centred { (angle, shift) = (0, .zero) }
             let category = try label(setting, seed: random.next(), axialDeg: angle, shiftVoxels: shift).category
             categories.append(category)
             if let expected, category != expected { break }

@@ -4,6 +4,7 @@ import Foundation
 import IQCore
 
 extension PatientCorpus.Split: ExpressibleByArgument {}
+extension SettingLabeller.Placement: ExpressibleByArgument {}
 
 private let range = PatientCorpus.Split.continuousVoxelRangeMM
 private let exclusion = PatientCorpus.Split.testGridExclusionMM
@@ -59,15 +60,16 @@ struct SimulateRelabel: ParsableCommand {
         abstract: "Check a `pet-patients` corpus's labels against further phantom scans of each setting, and label it by majority.",
         discussion: """
             A corpus labels each setting by one scan of its digital IEC phantom; near a band edge another phantom scan of the same \
-            reconstruction can give another verdict. This scans every setting's phantom --phantom-scans − 1 more times (each placed \
-            anew: random axial rotation and sub-voxel shift, noise of its own; drawn from the corpus seed, so a rerun gives the same \
-            scans) and labels the setting by the category more than half of its phantom scans give. Settings without such a majority, \
+            reconstruction can give another verdict. This scans every setting's phantom --phantom-scans − 1 more times (each with noise of its own and, with --placement random, placed \
+            anew: random axial rotation and sub-voxel shift; drawn from the corpus seed, so a rerun gives the same scans) and labels the setting by the category more than half of its phantom scans give. Settings without such a majority, \
             or whose majority is not a label (between, under-recovering), are left out of --out. Prints the settings whose category \
             changed. The corpus is read, never modified. Exit 2 on bad input.
             """)
 
     @Argument(help: "Corpus folder written by `simulate pet-patients` (its corpus.json is read).") var corpus: String
     @Option(help: "Phantom scans per setting, the corpus's own included (odd numbers avoid ties).") var phantomScans: Int = 5
+    @Option(help: "random: each further phantom scan placed anew (rotation, sub-voxel shift), as a site repeating its scan; centred: placed as the corpus's own scan, only the noise changes (the same noise as with random).")
+    var placement: SettingLabeller.Placement = .random
     @Option(help: "Write the majority labels here (labels.csv format: file,label,group), for `earl evaluate` or `earl train`.") var out: String
     @Option(help: "Write every setting's phantom-scan categories and every scan's two labels here (JSON).") var json: String?
 
@@ -89,7 +91,7 @@ struct SimulateRelabel: ParsableCommand {
         if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
         let settings = Set(manifest.scans.map(\.settingID)).count
         let progress = ProgressReporter("phantom scans of \(settings) settings", total: settings)
-        let result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, labeller: try .standard(), manifestPath: path, progress: progress)
+        let result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, placement: placement, labeller: try .standard(), manifestPath: path, progress: progress)
         progress.finish()
         for s in result.settings where !s.reproducible {
             let majority = s.label?.rawValue ?? "no majority label"
@@ -97,7 +99,7 @@ struct SimulateRelabel: ParsableCommand {
         }
         let n = result.summary
         print(
-            "\(n.settings) settings, \(phantomScans) phantom scans each: \(n.reproducible) gave one category throughout, \(n.changed) changed "
+            "\(n.settings) settings, \(phantomScans) phantom scans each (\(placement.rawValue) placement): \(n.reproducible) gave one category throughout, \(n.changed) changed "
                 + "(\(n.stage1) across the clinical line); \(n.scansRelabelled) of \(result.scans.count) scans relabelled, "
                 + "\(n.scansUnlabelled) without a majority label")
         try AtomicOutput.write(result.majorityLabelsCSV, to: out)

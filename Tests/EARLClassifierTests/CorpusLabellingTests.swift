@@ -94,9 +94,10 @@ import Testing
     /// Repeat phantom scans place the phantom anew on the grid. Without
     /// noise, a shift by whole voxels samples the spheres exactly as before
     /// (same RCs), a half-voxel shift does not (the 10 mm sphere's RCmax
-    /// moves); and a far-from-edge setting keeps its category in every
-    /// repeat, while an expected category it does not have stops the repeats
-    /// at the first scan.
+    /// moves), centred noise-free repeats give the corpus's own category;
+    /// and a far-from-edge setting keeps its category in every repeat, while
+    /// an expected category it does not have stops the repeats at the first
+    /// scan.
     @Test func repeatPhantomScans() throws {
         let labeller = try SettingLabeller.standard()
         let quiet = ReconstructionSetting(fwhmMM: 6, psfOvershoot: 0, noiseCOV: 0, voxelMM: SIMD3(repeating: 3))
@@ -105,6 +106,8 @@ import Testing
         let half = try labeller.label(quiet, seed: 1, shiftVoxels: SIMD3(0.5, 0.5, 0.5))
         for (a, b) in zip(centred.rcMax + centred.rcMean, whole.rcMax + whole.rcMean) { #expect(abs(a - b) < 1e-6, "\(centred.rcMax) vs \(whole.rcMax)") }
         #expect(abs(centred.rcMax[5] - half.rcMax[5]) > 0.005, "10 mm sphere RCmax \(centred.rcMax[5]) centred, \(half.rcMax[5]) half a voxel off")
+        // Centred repeats of a noise-free setting are the corpus's own scan again.
+        #expect(try labeller.repeatCategories(quiet, scans: 1, seed: 3, placement: .centred) == [centred.category])
         let sharp = ReconstructionSetting(fwhmMM: 3, psfOvershoot: 0.4, noiseCOV: 0.08, voxelMM: SIMD3(repeating: 3))
         let repeats = try labeller.repeatCategories(sharp, scans: 2, seed: 7, stoppingAtFirstDifferenceFrom: .overRecovering)
         #expect(repeats == [.overRecovering, .overRecovering])

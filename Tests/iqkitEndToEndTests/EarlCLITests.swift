@@ -201,12 +201,12 @@ import Testing
         let same = try CLIRunner.run(["simulate", "relabel", corpus, "--phantom-scans", "1", "--out", dir + "/one.csv"])
         #expect(same.status == 0, "\(same.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/one.csv")) == labels)
-        #expect(same.stdout.contains("3 settings, 1 phantom scans each: 3 gave one category throughout, 0 changed"), "\(same.stdout)")
+        #expect(same.stdout.contains("3 settings, 1 phantom scans each (random placement): 3 gave one category throughout, 0 changed"), "\(same.stdout)")
 
         let three = try CLIRunner.run(["simulate", "relabel", corpus, "--phantom-scans", "3", "--out", dir + "/three.csv", "--json", dir + "/three.json"])
         #expect(three.status == 0, "\(three.stderr)")
         let result = try ResultJSON.decoder().decode(CorpusRelabelling.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/three.json")))
-        #expect(result.settings.count == 3 && result.scans.count == 3)
+        #expect(result.settings.count == 3 && result.scans.count == 3 && result.placement == .random)
         for setting in result.settings {
             #expect(setting.repeats.count == 2)
             #expect(setting.majority == CorpusRelabelling.majority(of: [setting.firstScan] + setting.repeats))
