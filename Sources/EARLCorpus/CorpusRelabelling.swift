@@ -69,6 +69,24 @@ public struct CorpusRelabelling: Codable, Sendable {
         )
     }
 
+    /// Stage-1 errors to expect from an ideal classifier scored against the
+    /// corpus's single-scan labels: a patient scan shows its reconstruction,
+    /// not the noise of its setting's phantom scan, so for a setting whose
+    /// phantom over-recovers with probability p even a classifier that knows
+    /// p misses min(p, 1 − p) of its scans on average. p is estimated from
+    /// the further scans only (the corpus's own scan is the label being
+    /// scored); nil without further scans. Scans whose label the corpus keeps
+    /// are summed; divide by `scans.count` for a rate.
+    public var stage1LabelNoiseFloor: Double? {
+        guard phantomScans > 1 else { return nil }
+        let byID = Dictionary(uniqueKeysWithValues: settings.map { ($0.id, $0) })
+        return scans.reduce(0) { sum, scan in
+            guard let repeats = byID[scan.settingID]?.repeats, !repeats.isEmpty else { return sum }
+            let p = Double(repeats.filter { $0 == .overRecovering }.count) / Double(repeats.count)
+            return sum + min(p, 1 - p)
+        }
+    }
+
     /// The category held by more than half of `categories`, if any.
     public static func majority(of categories: [SettingLabel.Category]) -> SettingLabel.Category? {
         var counts: [SettingLabel.Category: Int] = [:]

@@ -102,6 +102,12 @@ struct SimulateRelabel: ParsableCommand {
             "\(n.settings) settings, \(phantomScans) phantom scans each (\(placement.rawValue) placement): \(n.reproducible) gave one category throughout, \(n.changed) changed "
                 + "(\(n.stage1) across the clinical line); \(n.scansRelabelled) of \(result.scans.count) scans relabelled, "
                 + "\(n.scansUnlabelled) without a majority label")
+        if let floor = result.stage1LabelNoiseFloor {
+            print(
+                String(
+                    format: "stage-1 label-noise floor: an ideal classifier would miss about %.1f of the %d scans' corpus labels (%.1f %%)",
+                    floor, result.scans.count, 100 * floor / Double(max(1, result.scans.count))))
+        }
         try AtomicOutput.write(result.majorityLabelsCSV, to: out)
         if let json { try ResultJSON.write(result, to: json) }
     }

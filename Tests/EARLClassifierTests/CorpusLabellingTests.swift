@@ -76,6 +76,31 @@ import Testing
         ]
         for (categories, expected) in cases { #expect(CorpusRelabelling.majority(of: categories) == expected, "\(categories)") }
     }
+
+    /// The label-noise floor by hand: setting 0's further scans over-recover
+    /// 1 time in 4 (p = 0.25, two scans: 0.5 expected misses), setting 1's
+    /// always (none); without further scans there is no estimate.
+    @Test func stage1LabelNoiseFloor() throws {
+        func relabelling(scans: Int, repeats0: [String], repeats1: [String]) throws -> CorpusRelabelling {
+            func quoted(_ c: [String]) -> String { "[" + c.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+            let json = """
+                {"kind": "earl-corpus-relabelling", "phantomScans": \(scans), "placement": "centred",
+                 "settings": [
+                   {"id": 0, "summary": "a", "firstScan": "earl2", "firstMargin": 0.2, "repeats": \(quoted(repeats0)), "majority": "earl2", "label": "earl2"},
+                   {"id": 1, "summary": "b", "firstScan": "over-recovering", "firstMargin": 0.5, "repeats": \(quoted(repeats1)), "majority": "over-recovering", "label": "clinical"}],
+                 "scans": [
+                   {"file": "s0", "group": "g0", "settingID": 0, "corpusLabel": "earl2", "majorityLabel": "earl2"},
+                   {"file": "s1", "group": "g1", "settingID": 0, "corpusLabel": "earl2", "majorityLabel": "earl2"},
+                   {"file": "s2", "group": "g2", "settingID": 1, "corpusLabel": "clinical", "majorityLabel": "clinical"}]}
+                """
+            return try JSONDecoder().decode(CorpusRelabelling.self, from: Data(json.utf8))
+        }
+        let four = try relabelling(
+            scans: 5, repeats0: ["over-recovering", "earl2", "between", "earl2"], repeats1: ["over-recovering", "over-recovering", "over-recovering", "over-recovering"])
+        #expect(abs(try #require(four.stage1LabelNoiseFloor) - 0.5) < 1e-12)
+        #expect(four.summary.changed == 1 && four.summary.stage1 == 1)
+        #expect(try relabelling(scans: 1, repeats0: [], repeats1: []).stage1LabelNoiseFloor == nil)
+    }
 }
 
 /// The digital IEC phantom labels the demo's three protocols as the NEMA analysis does.

@@ -205,6 +205,7 @@ import Testing
 
         let three = try CLIRunner.run(["simulate", "relabel", corpus, "--phantom-scans", "3", "--out", dir + "/three.csv", "--json", dir + "/three.json"])
         #expect(three.status == 0, "\(three.stderr)")
+        #expect(three.stdout.contains("stage-1 label-noise floor: an ideal classifier would miss about ") && !same.stdout.contains("label-noise floor"))
         let result = try ResultJSON.decoder().decode(CorpusRelabelling.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/three.json")))
         #expect(result.settings.count == 3 && result.scans.count == 3 && result.placement == .random)
         for setting in result.settings {
