@@ -60,10 +60,13 @@ struct SimulateRelabel: ParsableCommand {
         abstract: "Check a `pet-patients` corpus's labels against further phantom scans of each setting, and label it by majority.",
         discussion: """
             A corpus labels each setting by one scan of its digital IEC phantom; near a band edge another phantom scan of the same \
-            reconstruction can give another verdict. This scans every setting's phantom --phantom-scans − 1 more times (each with noise of its own and, with --placement random, placed \
-            anew: random axial rotation and sub-voxel shift; drawn from the corpus seed, so a rerun gives the same scans) and labels the setting by the category more than half of its phantom scans give. Settings without such a majority, \
-            or whose majority is not a label (between, under-recovering), are left out of --out. Prints the settings whose category \
-            changed. The corpus is read, never modified. Exit 2 on bad input.
+            reconstruction can give another verdict. This scans every setting's phantom --phantom-scans − 1 more times, each with \
+            noise of its own and, with --placement random, placed anew (random axial rotation and sub-voxel shift); the scans are drawn \
+            from the corpus seed, so a rerun gives the same ones. Each setting is labelled by the category more than half of its \
+            phantom scans give; settings without such a majority, or whose majority is not a label (between, under-recovering), are \
+            left out of --out. Prints the settings whose category changed, a summary, and the stage-1 label-noise floor (the misses \
+            to expect against the corpus's own labels from a classifier that knew each setting's over-recovery rate). The corpus \
+            is read, never modified. Exit 2 on bad input.
             """)
 
     @Argument(help: "Corpus folder written by `simulate pet-patients` (its corpus.json is read).") var corpus: String
