@@ -22,8 +22,9 @@ public struct CorpusRelabelling: Codable, Sendable {
         /// The corpus's own phantom scan: its category and margin (band widths).
         public var firstScan: SettingLabel.Category
         public var firstMargin: Double
-        /// Categories of the further phantom scans, in order.
+        /// Categories of the further phantom scans, in order, and their margins (band widths).
         public var repeats: [SettingLabel.Category]
+        public var repeatMargins: [Double]
         /// The category more than half of the phantom scans gave, if any.
         public var majority: SettingLabel.Category?
         /// The majority category's label; nil when there is no majority or it is not a label.
@@ -49,6 +50,9 @@ public struct CorpusRelabelling: Codable, Sendable {
     public var phantomScans: Int
     /// Where the further phantom scans put the phantom.
     public var placement: SettingLabeller.Placement
+    /// The corpus's `--minimum-margin`: a phantom scan closer than this to
+    /// the edge deciding its label would not have been accepted.
+    public var minimumMargin: Double
     public var settings: [Setting]
     public var scans: [Scan]
 
@@ -72,17 +76,23 @@ public struct CorpusRelabelling: Codable, Sendable {
     /// Stage-1 errors to expect from an ideal classifier scored against the
     /// corpus's single-scan labels: a patient scan shows its reconstruction,
     /// not the noise of its setting's phantom scan, so for a setting whose
-    /// phantom over-recovers with probability p even a classifier that knows
-    /// p misses min(p, 1 − p) of its scans on average. p is estimated from
-    /// the further scans only (the corpus's own scan is the label being
-    /// scored); nil without further scans. Scans whose label the corpus keeps
-    /// are summed; divide by `scans.count` for a rate.
+    /// accepted phantom scan over-recovers with probability p even a
+    /// classifier that knows p misses min(p, 1 − p) of its scans on average.
+    /// p is estimated from the further scans the corpus would have accepted
+    /// (a label, and at least `minimumMargin` from the deciding edge): the
+    /// corpus's own scan passed that test, and the test pushes p away from
+    /// 1/2. The corpus's own scan is the label being scored, so it is not
+    /// used. Settings without an accepted further scan add nothing; nil
+    /// without further scans. Summed over scans; divide by `scans.count` for
+    /// a rate. Quotas (a label no longer needed is rejected) are not modelled.
     public var stage1LabelNoiseFloor: Double? {
         guard phantomScans > 1 else { return nil }
         let byID = Dictionary(uniqueKeysWithValues: settings.map { ($0.id, $0) })
         return scans.reduce(0) { sum, scan in
-            guard let repeats = byID[scan.settingID]?.repeats, !repeats.isEmpty else { return sum }
-            let p = Double(repeats.filter { $0 == .overRecovering }.count) / Double(repeats.count)
+            guard let setting = byID[scan.settingID] else { return sum }
+            let accepted = zip(setting.repeats, setting.repeatMargins).filter { PatientCorpus.label(of: $0.0) != nil && $0.1 >= minimumMargin }
+            guard !accepted.isEmpty else { return sum }
+            let p = Double(accepted.filter { $0.0 == .overRecovering }.count) / Double(accepted.count)
             return sum + min(p, 1 - p)
         }
     }
@@ -117,11 +127,13 @@ extension PatientCorpus {
         let results = ResultSlots<CorpusRelabelling.Setting>(count: settings.count)
         try parallelFor(settings.count) { i in
             let s = settings[i]
-            let repeats = try labeller.repeatCategories(
+            let verdicts = try labeller.repeatLabels(
                 s.setting, scans: phantomScans - 1, seed: relabelSeed(options: manifest.options, settingID: s.id), placement: placement)
+            let repeats = verdicts.map(\.category)
             let majority = CorpusRelabelling.majority(of: [s.phantom.category] + repeats)
             results[i] = CorpusRelabelling.Setting(
                 id: s.id, summary: s.setting.summary, firstScan: s.phantom.category, firstMargin: s.phantom.margin, repeats: repeats,
+                repeatMargins: verdicts.map(\.margin),
                 majority: majority, label: majority.flatMap(Self.label(of:)))
             progress?.advance(note: "setting \(s.id): " + ([s.phantom.category] + repeats).map(\.rawValue).joined(separator: ", "))
         }
@@ -134,7 +146,8 @@ extension PatientCorpus {
             return CorpusRelabelling.Scan(
                 file: scan.file, group: scan.group, settingID: scan.settingID, corpusLabel: scan.label, majorityLabel: setting.label)
         }
-        return CorpusRelabelling(phantomScans: phantomScans, placement: placement, settings: checked, scans: scans)
+        return CorpusRelabelling(
+            phantomScans: phantomScans, placement: placement, minimumMargin: manifest.options.minimumMargin, settings: checked, scans: scans)
     }
 
     /// The classifier label of a category, nil for those kept out of corpora.

@@ -146,17 +146,25 @@ public struct SettingLabeller: Sendable {
         _ setting: ReconstructionSetting, scans: Int, seed: UInt64, placement: Placement = .random,
         stoppingAtFirstDifferenceFrom expected: SettingLabel.Category? = nil
     ) throws -> [SettingLabel.Category] {
+        try repeatLabels(setting, scans: scans, seed: seed, placement: placement, stoppingAtFirstDifferenceFrom: expected).map(\.category)
+    }
+
+    /// `repeatCategories` with each scan's whole verdict (category, margin, RCs).
+    public func repeatLabels(
+        _ setting: ReconstructionSetting, scans: Int, seed: UInt64, placement: Placement = .random,
+        stoppingAtFirstDifferenceFrom expected: SettingLabel.Category? = nil
+    ) throws -> [SettingLabel] {
         var random = SplitMix64(seed: seed)
-        var categories: [SettingLabel.Category] = []
+        var labels: [SettingLabel] = []
         for _ in 0..<scans {
             var angle = 360 * random.nextUniform()
             var shift = SIMD3(random.nextUniform(), random.nextUniform(), random.nextUniform())
             if placement == .centred { (angle, shift) = (0, .zero) }
-            let category = try label(setting, seed: random.next(), axialDeg: angle, shiftVoxels: shift).category
-            categories.append(category)
-            if let expected, category != expected { break }
+            let verdict = try label(setting, seed: random.next(), axialDeg: angle, shiftVoxels: shift)
+            labels.append(verdict)
+            if let expected, verdict.category != expected { break }
         }
-        return categories
+        return labels
     }
 
     /// The category from measured RCs (pure function of the RCs and bands).

@@ -77,17 +77,24 @@ import Testing
         for (categories, expected) in cases { #expect(CorpusRelabelling.majority(of: categories) == expected, "\(categories)") }
     }
 
-    /// The label-noise floor by hand: setting 0's further scans over-recover
-    /// 1 time in 4 (p = 0.25, two scans: 0.5 expected misses), setting 1's
-    /// always (none); without further scans there is no estimate.
+    /// The label-noise floor by hand. Setting 0's further scans: over-recovering
+    /// at margin 0.3, EARL2 at 0.2, between, and EARL2 at 0.05 (under the
+    /// corpus's minimum margin 0.1, so not a scan the corpus would have
+    /// accepted): p = 1/2 among accepted scans, 0.5 expected misses on each of
+    /// its two scans (1/4 over all four repeats would give 0.25 each).
+    /// Setting 1 over-recovers in every accepted scan: none. Without further
+    /// scans there is no estimate.
     @Test func stage1LabelNoiseFloor() throws {
-        func relabelling(scans: Int, repeats0: [String], repeats1: [String]) throws -> CorpusRelabelling {
+        func relabelling(scans: Int, repeats0: [String], repeats1: [String], margins0: [Double] = [], margins1: [Double] = []) throws -> CorpusRelabelling {
             func quoted(_ c: [String]) -> String { "[" + c.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+            func list(_ m: [Double]) -> String { "[" + m.map { "\($0)" }.joined(separator: ",") + "]" }
             let json = """
-                {"kind": "earl-corpus-relabelling", "phantomScans": \(scans), "placement": "centred",
+                {"kind": "earl-corpus-relabelling", "phantomScans": \(scans), "placement": "centred", "minimumMargin": 0.1,
                  "settings": [
-                   {"id": 0, "summary": "a", "firstScan": "earl2", "firstMargin": 0.2, "repeats": \(quoted(repeats0)), "majority": "earl2", "label": "earl2"},
-                   {"id": 1, "summary": "b", "firstScan": "over-recovering", "firstMargin": 0.5, "repeats": \(quoted(repeats1)), "majority": "over-recovering", "label": "clinical"}],
+                   {"id": 0, "summary": "a", "firstScan": "earl2", "firstMargin": 0.2, "repeats": \(quoted(repeats0)), "repeatMargins": \(list(margins0)),
+                    "majority": "earl2", "label": "earl2"},
+                   {"id": 1, "summary": "b", "firstScan": "over-recovering", "firstMargin": 0.5, "repeats": \(quoted(repeats1)), "repeatMargins": \(list(margins1)),
+                    "majority": "over-recovering", "label": "clinical"}],
                  "scans": [
                    {"file": "s0", "group": "g0", "settingID": 0, "corpusLabel": "earl2", "majorityLabel": "earl2"},
                    {"file": "s1", "group": "g1", "settingID": 0, "corpusLabel": "earl2", "majorityLabel": "earl2"},
@@ -96,8 +103,9 @@ import Testing
             return try JSONDecoder().decode(CorpusRelabelling.self, from: Data(json.utf8))
         }
         let four = try relabelling(
-            scans: 5, repeats0: ["over-recovering", "earl2", "between", "earl2"], repeats1: ["over-recovering", "over-recovering", "over-recovering", "over-recovering"])
-        #expect(abs(try #require(four.stage1LabelNoiseFloor) - 0.5) < 1e-12)
+            scans: 5, repeats0: ["over-recovering", "earl2", "between", "earl2"], repeats1: ["over-recovering", "over-recovering", "over-recovering", "over-recovering"],
+            margins0: [0.3, 0.2, 0, 0.05], margins1: [0.4, 0.4, 0.05, 0.4])
+        #expect(abs(try #require(four.stage1LabelNoiseFloor) - 1.0) < 1e-12)
         #expect(four.summary.changed == 1 && four.summary.stage1 == 1)
         #expect(try relabelling(scans: 1, repeats0: [], repeats1: []).stage1LabelNoiseFloor == nil)
     }
