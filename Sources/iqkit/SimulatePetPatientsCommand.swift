@@ -65,8 +65,8 @@ struct SimulateRelabel: ParsableCommand {
             from the corpus seed, so a rerun gives the same ones. Each setting is labelled by the category more than half of its \
             phantom scans give; settings without such a majority, or whose majority is not a label (between, under-recovering), are \
             left out of --out. Prints the settings whose category changed, a summary, and the stage-1 label-noise floor (the misses \
-            to expect against the corpus's own labels from a classifier that knew each setting's over-recovery rate). The corpus \
-            is read, never modified. Exit 2 on bad input.
+            to expect against the corpus's own labels from a classifier that knew how often each setting's phantom scans, of those \
+            the corpus would accept, over-recover). The corpus is read, never modified. Exit 2 on bad input.
             """)
 
     @Argument(help: "Corpus folder written by `simulate pet-patients` (its corpus.json is read).") var corpus: String
