@@ -90,7 +90,8 @@ public struct CorpusRelabelling: Codable, Sendable {
         let byID = Dictionary(uniqueKeysWithValues: settings.map { ($0.id, $0) })
         return scans.reduce(0) { sum, scan in
             guard let setting = byID[scan.settingID] else { return sum }
-            let accepted = zip(setting.repeats, setting.repeatMargins).filter { PatientCorpus.label(of: $0.0) != nil && $0.1 >= minimumMargin }
+            // The test `PatientCorpus.labelSettings` puts a candidate's phantom scan to.
+            let accepted = zip(setting.repeats, setting.repeatMargins).filter { $0.0.label != nil && $0.1 >= minimumMargin }
             guard !accepted.isEmpty else { return sum }
             let p = Double(accepted.filter { $0.0 == .overRecovering }.count) / Double(accepted.count)
             return sum + min(p, 1 - p)
@@ -114,30 +115,28 @@ extension PatientCorpus {
     }
 
     /// Scans each setting's phantom `phantomScans − 1` more times
-    /// (`SettingLabeller.repeatCategories`, placed as `placement` says) and labels
+    /// (`SettingLabeller.repeatLabels`, placed as `placement` says) and labels
     /// it by majority over all `phantomScans` scans. Settings run in
     /// parallel; the result does not depend on scheduling.
     public static func relabel(
         _ manifest: Manifest, phantomScans: Int, placement: SettingLabeller.Placement = .random, labeller: SettingLabeller,
         manifestPath: String = "corpus.json", progress: ProgressReporter? = nil
     ) throws -> CorpusRelabelling {
-        guard (1...16).contains(phantomScans) else { throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be 1…16") }
-        let used = Set(manifest.scans.map(\.settingID))
-        let settings = manifest.settings.filter { used.contains($0.id) }
-        let results = ResultSlots<CorpusRelabelling.Setting>(count: settings.count)
-        try parallelFor(settings.count) { i in
+        guard PatientCorpus.phantomScansRange.contains(phantomScans) else {
+            throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be \(phantomScansRange.lowerBound)…\(phantomScansRange.upperBound)")
+        }
+        let settings = manifest.settingsInUse
+        let checked = try parallelMap(settings.count) { i -> CorpusRelabelling.Setting in
             let s = settings[i]
             let verdicts = try labeller.repeatLabels(
                 s.setting, scans: phantomScans - 1, seed: relabelSeed(options: manifest.options, settingID: s.id), placement: placement)
             let repeats = verdicts.map(\.category)
             let majority = CorpusRelabelling.majority(of: [s.phantom.category] + repeats)
-            results[i] = CorpusRelabelling.Setting(
-                id: s.id, summary: s.setting.summary, firstScan: s.phantom.category, firstMargin: s.phantom.margin, repeats: repeats,
-                repeatMargins: verdicts.map(\.margin),
-                majority: majority, label: majority.flatMap(Self.label(of:)))
             progress?.advance(note: "setting \(s.id): " + ([s.phantom.category] + repeats).map(\.rawValue).joined(separator: ", "))
+            return CorpusRelabelling.Setting(
+                id: s.id, summary: s.setting.summary, firstScan: s.phantom.category, firstMargin: s.phantom.margin, repeats: repeats,
+                repeatMargins: verdicts.map(\.margin), majority: majority, label: majority?.label)
         }
-        let checked = results.values
         let byID = Dictionary(uniqueKeysWithValues: checked.map { ($0.id, $0) })
         let scans = try manifest.scans.map { scan -> CorpusRelabelling.Scan in
             guard let setting = byID[scan.settingID] else {
@@ -149,30 +148,4 @@ extension PatientCorpus {
         return CorpusRelabelling(
             phantomScans: phantomScans, placement: placement, minimumMargin: manifest.options.minimumMargin, settings: checked, scans: scans)
     }
-
-    /// The classifier label of a category, nil for those kept out of corpora.
-    static func label(of category: SettingLabel.Category) -> EARLLabel? {
-        switch category {
-        case .earl1: return .earl1
-        case .earl2: return .earl2
-        case .overRecovering: return .clinical
-        case .both, .underRecovering, .between, .mixed: return nil
-        }
-    }
-}
-
-/// Results of parallel workers, one slot each, read after they finish.
-private final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Value?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    subscript(i: Int) -> Value? {
-        get { lock.withLock { slots[i] } }
-        set { lock.withLock { slots[i] = newValue } }
-    }
-
-    /// The filled slots' values, in slot order.
-    var values: [Value] { lock.withLock { slots.compactMap { $0 } } }
 }

@@ -118,7 +118,10 @@ public struct PatientCorpus {
             guard continuousVoxels.isFinite, (0...1).contains(continuousVoxels) else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "must be a fraction 0…1")
             }
-            guard (1...16).contains(phantomScans) else { throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be 1…16") }
+            guard PatientCorpus.phantomScansRange.contains(phantomScans) else {
+                throw InputError.invalidSetting(
+                    name: "--phantom-scans", problem: "must be \(PatientCorpus.phantomScansRange.lowerBound)…\(PatientCorpus.phantomScansRange.upperBound)")
+            }
             guard continuousVoxels == 0 || split == .train else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "only for the train split (the test split keeps its listed grids)")
             }
@@ -214,7 +217,16 @@ public struct PatientCorpus {
         /// Candidate settings not used, by reason (category, "borderline", "quota full").
         public var rejectedSettings: [String: Int]
         public var labelCounts: [String: Int]
+
+        /// The settings some scan uses, in manifest order.
+        public var settingsInUse: [LabelledSetting] {
+            let used = Set(scans.map(\.settingID))
+            return settings.filter { used.contains($0.id) }
+        }
     }
+
+    /// Phantom scans per setting that `--phantom-scans` (corpora and relabelling) allows.
+    public static let phantomScansRange = 1...16
 
     public let options: Options
     public let labeller: SettingLabeller

@@ -54,6 +54,17 @@ public struct SettingLabel: Codable, Sendable, Equatable {
         case between
         /// Meets neither: above EARL2 for some sphere and below EARL1 for another.
         case mixed
+
+        /// The classifier's label of a phantom in this category; nil for the
+        /// categories kept out of corpora (both, under-recovering, between, mixed).
+        public var label: EARLLabel? {
+            switch self {
+            case .earl1: return .earl1
+            case .earl2: return .earl2
+            case .overRecovering: return .clinical
+            case .both, .underRecovering, .between, .mixed: return nil
+            }
+        }
     }
 
     public var category: Category
@@ -187,27 +198,26 @@ public struct SettingLabeller: Sendable {
         let pass1 = d1.inside >= 0, pass2 = d2.inside >= 0
         let verdicts = [earl1.name: pass1, earl2.name: pass2]
         let category: SettingLabel.Category
-        let label: EARLLabel?
         let margin: Double
         switch (pass1, pass2) {
-        case (true, true): (category, label, margin) = (.both, nil, min(d1.inside, d2.inside))
-        case (true, false): (category, label, margin) = (.earl1, .earl1, min(d1.inside, -d2.inside.clampedNegative))
-        case (false, true): (category, label, margin) = (.earl2, .earl2, min(d2.inside, -d1.inside.clampedNegative))
+        case (true, true): (category, margin) = (.both, min(d1.inside, d2.inside))
+        case (true, false): (category, margin) = (.earl1, min(d1.inside, -d2.inside.clampedNegative))
+        case (false, true): (category, margin) = (.earl2, min(d2.inside, -d1.inside.clampedNegative))
         case (false, false):
             // Sharper than EARL2 allows somewhere and never below EARL1: a
             // non-harmonized (clinical) reconstruction, even if some sphere
             // also falls below EARL2's lower edge.
             if d2.above > 0 && d1.below <= 0 {
-                (category, label, margin) = (.overRecovering, .clinical, d2.above)
+                (category, margin) = (.overRecovering, d2.above)
             } else if d1.below > 0 && d2.above <= 0 {
-                (category, label, margin) = (.underRecovering, nil, d1.below)
+                (category, margin) = (.underRecovering, d1.below)
             } else if d1.below <= 0 && d2.above <= 0 {
-                (category, label, margin) = (.between, nil, 0)
+                (category, margin) = (.between, 0)
             } else {
-                (category, label, margin) = (.mixed, nil, 0)
+                (category, margin) = (.mixed, 0)
             }
         }
-        return SettingLabel(category: category, label: label, margin: max(0, margin), rcMax: rcMax, rcMean: rcMean, verdicts: verdicts)
+        return SettingLabel(category: category, label: category.label, margin: max(0, margin), rcMax: rcMax, rcMean: rcMean, verdicts: verdicts)
     }
 }
 

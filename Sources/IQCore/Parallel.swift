@@ -24,6 +24,30 @@ public func parallelFor(_ count: Int, throwing body: @Sendable (Int) throws -> V
     if let error = failures.first { throw error }
 }
 
+/// `body(i)` for i in 0..<count on all cores, results in index order. Every
+/// index runs; the error of the lowest failing index is rethrown.
+public func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    let slots = ResultSlots<T>(count: count)
+    try parallelFor(count, throwing: { i in slots[i] = try body(i) })
+    return slots.values
+}
+
+/// One result slot per worker, read after they all finish.
+private final class ResultSlots<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    subscript(i: Int) -> T? {
+        get { lock.withLock { slots[i] } }
+        set { lock.withLock { slots[i] = newValue } }
+    }
+
+    /// Every slot's value, in index order (all are filled when no worker threw).
+    var values: [T] { lock.withLock { slots.compactMap { $0 } } }
+}
+
 private final class IndexedFailures: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [Int: Error] = [:]

@@ -92,7 +92,7 @@ struct SimulateRelabel: ParsableCommand {
             try AtomicOutput.requireParentFolder(output)
         }
         if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
-        let settings = Set(manifest.scans.map(\.settingID)).count
+        let settings = manifest.settingsInUse.count
         let progress = ProgressReporter("phantom scans of \(settings) settings", total: settings)
         let result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, placement: placement, labeller: try .standard(), manifestPath: path, progress: progress)
         progress.finish()
