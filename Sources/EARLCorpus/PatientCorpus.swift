@@ -67,6 +67,13 @@ public struct PatientCorpus {
         /// EARL2-like post-filter (see `propose`): the clinical scans hardest
         /// to tell from EARL2. 0 keeps the proposals of earlier versions.
         public var nearEdgeClinical: Double
+        /// Near-edge clinical proposals only on grids whose coarsest in-plane
+        /// voxel is at most this many mm (nil: on every grid). A near-edge
+        /// filter over-recovers the phantom mostly on fine grids, which is
+        /// where the clinical/EARL2 boundary had too few training examples;
+        /// on coarse grids such proposals mostly became EARL2 scans and moved
+        /// the boundary there (docs/benchmarks/earl-model.md).
+        public var nearEdgeMaxVoxelMM: Double?
         /// Train split only: the fraction (0–1) of settings whose voxel size
         /// is drawn from `Split.continuousVoxelRangeMM` (`continuousVoxel`:
         /// half isotropic, half with a slice thickness of its own, never
@@ -89,8 +96,9 @@ public struct PatientCorpus {
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
             minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0,
-            continuousVoxels: Double = 0, phantomScans: Int = 1
+            nearEdgeMaxVoxelMM: Double? = nil, continuousVoxels: Double = 0, phantomScans: Int = 1
         ) {
+            self.nearEdgeMaxVoxelMM = nearEdgeMaxVoxelMM
             self.continuousVoxels = continuousVoxels
             self.phantomScans = phantomScans
             self.pairedAnatomies = pairedAnatomies
@@ -115,6 +123,12 @@ public struct PatientCorpus {
             guard nearEdgeClinical.isFinite, (0...1).contains(nearEdgeClinical) else {
                 throw InputError.invalidSetting(name: "--near-edge-clinical", problem: "must be 0…1")
             }
+            if let limit = nearEdgeMaxVoxelMM {
+                guard limit.isFinite, limit > 0 else { throw InputError.invalidSetting(name: "--near-edge-max-voxel-mm", problem: "must be a positive size in mm") }
+                guard nearEdgeClinical > 0 else {
+                    throw InputError.invalidSetting(name: "--near-edge-max-voxel-mm", problem: "needs --near-edge-clinical above 0")
+                }
+            }
             guard continuousVoxels.isFinite, (0...1).contains(continuousVoxels) else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "must be a fraction 0…1")
             }
@@ -129,7 +143,7 @@ public struct PatientCorpus {
 
         private enum CodingKeys: String, CodingKey {
             case count, seed, split, bedPositions, fieldOfViewMM, scansPerSetting, minimumMargin, supersampling, pairedAnatomies, nearEdgeClinical
-            case continuousVoxels, phantomScans
+            case nearEdgeMaxVoxelMM, continuousVoxels, phantomScans
         }
 
         /// Manifests written before `continuousVoxels` existed decode with it off.
@@ -145,6 +159,7 @@ public struct PatientCorpus {
             supersampling = try c.decode(Int.self, forKey: .supersampling)
             pairedAnatomies = try c.decodeIfPresent(Bool.self, forKey: .pairedAnatomies) ?? false
             nearEdgeClinical = try c.decodeIfPresent(Double.self, forKey: .nearEdgeClinical) ?? 0
+            nearEdgeMaxVoxelMM = try c.decodeIfPresent(Double.self, forKey: .nearEdgeMaxVoxelMM)
             continuousVoxels = try c.decodeIfPresent(Double.self, forKey: .continuousVoxels) ?? 0
             phantomScans = try c.decodeIfPresent(Int.self, forKey: .phantomScans) ?? 1
         }
@@ -256,13 +271,18 @@ public struct PatientCorpus {
     /// PSF reconstructions with an EARL2-like filter (FWHM 4.5–5.6 mm,
     /// overshoot 0.2–0.45); those the phantom scores above the EARL2 band are
     /// clinical scans that look almost like EARL2 ones. At 0 no extra random
-    /// draw is made, so earlier corpora are reproduced exactly.
-    public static func propose(_ family: EARLLabel, voxel: SIMD3<Double>, nearEdgeClinical: Double = 0, random r: inout SplitMix64) -> ReconstructionSetting {
+    /// draw is made, so earlier corpora are reproduced exactly. With
+    /// `nearEdgeMaxVoxelMM` they are made only on grids no coarser in plane
+    /// than that (the fraction's draw is still made on coarser grids, so
+    /// without a limit the proposals are those of `nearEdgeClinical` alone).
+    public static func propose(
+        _ family: EARLLabel, voxel: SIMD3<Double>, nearEdgeClinical: Double = 0, nearEdgeMaxVoxelMM: Double? = nil, random r: inout SplitMix64
+    ) -> ReconstructionSetting {
         func u(_ a: Double, _ b: Double) -> Double { a + (b - a) * r.nextUniform() }
         let noise = u(0.05, 0.18)
         switch family {
         case .clinical:
-            if nearEdgeClinical > 0, r.nextUniform() < nearEdgeClinical {
+            if nearEdgeClinical > 0, r.nextUniform() < nearEdgeClinical, max(voxel.x, voxel.y) <= nearEdgeMaxVoxelMM ?? .infinity {
                 return ReconstructionSetting(fwhmMM: u(4.5, 5.6), psfOvershoot: u(0.2, 0.45), noiseCOV: noise, voxelMM: voxel)
             }
             let psf = r.nextUniform() < 0.7
@@ -297,7 +317,8 @@ public struct PatientCorpus {
             let open = families.filter { (needed[$0] ?? 0) > 0 }
             let family = open[attempts % open.count]
             let voxel = Self.voxel(continuousFraction: options.continuousVoxels, listed: voxels, random: &random)
-            let setting = Self.propose(family, voxel: voxel, nearEdgeClinical: options.nearEdgeClinical, random: &random)
+            let setting = Self.propose(
+                family, voxel: voxel, nearEdgeClinical: options.nearEdgeClinical, nearEdgeMaxVoxelMM: options.nearEdgeMaxVoxelMM, random: &random)
             let labelSeed = random.next()
             let phantom = try labeller.label(setting, seed: labelSeed)
             let note = "\(setting.summary): \(phantom.category.rawValue)"

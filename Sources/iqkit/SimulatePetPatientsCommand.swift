@@ -34,6 +34,8 @@ struct SimulatePetPatients: ParsableCommand {
     var paired = false
     @Option(help: "Fraction (0–1) of clinical proposals that are PSF reconstructions with an EARL2-like filter (FWHM 4.5–5.6 mm, overshoot 0.2–0.45): clinical scans close to the EARL2 edge.")
     var nearEdgeClinical: Double = 0
+    @Option(help: "Make those near-edge clinical proposals only on grids whose in-plane voxel is at most this many mm (default: every grid).")
+    var nearEdgeMaxVoxelMM: Double?
     @Option(help: "Train split: the fraction (0–1) of settings whose voxel size is drawn from \(range.lowerBound)–\(range.upperBound) mm (half isotropic, half with their own slice thickness, never within \(exclusion) mm of a test grid on every axis); the others take one of the listed training grids.")
     var continuousVoxels: Double = 0
     @Option(help: "Phantom scans that must agree on a setting's category (the centred one, then repeats at random rotations and sub-voxel shifts, each with its own noise); settings whose verdict changes between them are not used.")
@@ -43,7 +45,7 @@ struct SimulatePetPatients: ParsableCommand {
     func run() throws {
         let options = PatientCorpus.Options(
             count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
-            minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical,
+            minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical, nearEdgeMaxVoxelMM: nearEdgeMaxVoxelMM,
             continuousVoxels: continuousVoxels, phantomScans: phantomScans)
         let corpus = try PatientCorpus(options: options, labeller: try .standard())
         let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")

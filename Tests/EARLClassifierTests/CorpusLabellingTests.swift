@@ -228,6 +228,31 @@ import Testing
         #expect(abs(third - 1.0 / 3) < 0.043)
     }
 
+    /// With a voxel limit, near-edge clinical proposals come only on grids
+    /// no coarser in plane than it; on those grids, and without a limit, the
+    /// proposals are those of the fraction alone.
+    @Test func nearEdgeClinicalOnlyOnFineGrids() throws {
+        func draw(_ voxel: SIMD3<Double>, limit: Double?, _ n: Int = 2000) -> [ReconstructionSetting] {
+            var r = SplitMix64.stream(seed: 9, index: 0)
+            return (0..<n).map { _ in PatientCorpus.propose(.clinical, voxel: voxel, nearEdgeClinical: 0.5, nearEdgeMaxVoxelMM: limit, random: &r) }
+        }
+        let nearEdge = { (s: ReconstructionSetting) in s.fwhmMM > 4.5 }
+        let fine = SIMD3<Double>(2.5, 2.5, 4), coarse = SIMD3<Double>(3.2, 2.8, 2)
+        #expect(!draw(coarse, limit: 3).contains(where: nearEdge))  // the coarser in-plane axis decides
+        #expect(draw(fine, limit: 3) == draw(fine, limit: nil))
+        #expect(draw(fine, limit: 2.5) == draw(fine, limit: nil))  // the limit is inclusive
+        // Binomial(2000, 1/2): SD of the share 0.011; 5 of them.
+        let share = Double(draw(fine, limit: 3).filter(nearEdge).count) / 2000
+        #expect(abs(share - 0.5) < 0.056)
+        let labeller = try SettingLabeller.standard()
+        for limit in [0, -1, .nan, .infinity] {
+            #expect(throws: InputError.self) {
+                try PatientCorpus(options: .init(count: 9, nearEdgeClinical: 0.5, nearEdgeMaxVoxelMM: limit), labeller: labeller)
+            }
+        }
+        #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, nearEdgeMaxVoxelMM: 3), labeller: labeller) }
+    }
+
     /// Continuous voxel draws cover the range, are half isotropic, and never
     /// come within the exclusion window of a test grid on every axis.
     @Test func continuousVoxelDraws() {
