@@ -71,8 +71,11 @@ public struct PatientCorpus {
         /// voxel is at most this many mm (nil: on every grid). A near-edge
         /// filter over-recovers the phantom mostly on fine grids, which is
         /// where the clinical/EARL2 boundary had too few training examples;
-        /// on coarse grids such proposals mostly became EARL2 scans and moved
-        /// the boundary there (docs/benchmarks/earl-model.md).
+        /// on every grid they moved the coarse-grid boundary (experiments NE,
+        /// W, B). On fine grids only (experiment FG) they moved the fine-grid
+        /// boundary instead with a 4 mm network grid, and with a 3 mm one
+        /// (FG3) fixed both test corpora but not the cross-validation
+        /// (docs/benchmarks/earl-model.md).
         public var nearEdgeMaxVoxelMM: Double?
         /// Train split only: the fraction (0–1) of settings whose voxel size
         /// is drawn from `Split.continuousVoxelRangeMM` (`continuousVoxel`:
