@@ -122,9 +122,7 @@ extension PatientCorpus {
         _ manifest: Manifest, phantomScans: Int, placement: SettingLabeller.Placement = .random, labeller: SettingLabeller,
         manifestPath: String = "corpus.json", progress: ProgressReporter? = nil
     ) throws -> CorpusRelabelling {
-        guard PatientCorpus.phantomScansRange.contains(phantomScans) else {
-            throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be \(phantomScansRange.lowerBound)…\(phantomScansRange.upperBound)")
-        }
+        try checkPhantomScans(phantomScans)
         let settings = manifest.settingsInUse
         let checked = try parallelMap(settings.count) { i -> CorpusRelabelling.Setting in
             let s = settings[i]

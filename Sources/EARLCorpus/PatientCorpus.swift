@@ -67,15 +67,11 @@ public struct PatientCorpus {
         /// EARL2-like post-filter (see `propose`): the clinical scans hardest
         /// to tell from EARL2. 0 keeps the proposals of earlier versions.
         public var nearEdgeClinical: Double
-        /// Near-edge clinical proposals only on grids whose coarsest in-plane
-        /// voxel is at most this many mm (nil: on every grid). A near-edge
-        /// filter over-recovers the phantom mostly on fine grids, which is
-        /// where the clinical/EARL2 boundary had too few training examples;
-        /// on every grid they moved the coarse-grid boundary (experiments NE,
-        /// W, B). On fine grids only (experiment FG) they moved the fine-grid
-        /// boundary instead with a 4 mm network grid, and with a 3 mm one
-        /// (FG3) fixed both test corpora but not the cross-validation
-        /// (docs/benchmarks/earl-model.md).
+        /// Near-edge clinical proposals only on grids whose coarser in-plane
+        /// axis is at most this many mm (nil: on every grid): a near-edge
+        /// filter over-recovers the phantom mostly on fine grids. What such
+        /// corpora did to the classifier: experiments FG and FG3 in
+        /// docs/benchmarks/earl-model.md.
         public var nearEdgeMaxVoxelMM: Double?
         /// Train split only: the fraction (0–1) of settings whose voxel size
         /// is drawn from `Split.continuousVoxelRangeMM` (`continuousVoxel`:
@@ -135,10 +131,7 @@ public struct PatientCorpus {
             guard continuousVoxels.isFinite, (0...1).contains(continuousVoxels) else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "must be a fraction 0…1")
             }
-            guard PatientCorpus.phantomScansRange.contains(phantomScans) else {
-                throw InputError.invalidSetting(
-                    name: "--phantom-scans", problem: "must be \(PatientCorpus.phantomScansRange.lowerBound)…\(PatientCorpus.phantomScansRange.upperBound)")
-            }
+            try PatientCorpus.checkPhantomScans(phantomScans)
             guard continuousVoxels == 0 || split == .train else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "only for the train split (the test split keeps its listed grids)")
             }
@@ -245,6 +238,13 @@ public struct PatientCorpus {
 
     /// Phantom scans per setting that `--phantom-scans` (corpora and relabelling) allows.
     public static let phantomScansRange = 1...16
+
+    /// Throws the `--phantom-scans` error when `count` is outside `phantomScansRange`.
+    static func checkPhantomScans(_ count: Int) throws {
+        guard phantomScansRange.contains(count) else {
+            throw InputError.invalidSetting(name: "--phantom-scans", problem: "must be \(phantomScansRange.lowerBound)…\(phantomScansRange.upperBound)")
+        }
+    }
 
     public let options: Options
     public let labeller: SettingLabeller
