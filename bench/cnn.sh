@@ -19,7 +19,7 @@ md="$BENCH_OUT/cnn.md"
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), iqkit $("$bin" --version)."
   echo "Scans: \`iqkit simulate patient\` whole body (seed 3), 6 mm Gaussian, network input 4 mm isotropic."
-  echo "\"Dense\" runs the same gather-GEMM-scatter kernels with every voxel of the 4 mm grid active;"
+  echo "\"Dense\" runs the same (inference) kernels with every voxel of the 4 mm grid active;"
   echo "\"sparse\" only on the body mask. The full-resolution block is the 3³ submanifold convolution"
   echo "(2→8 channels) and the stride-2 convolution (8→16) with their ReLUs. Sparse times are the best of 3 runs, the dense time one run after a warm-up."
   echo

@@ -1,3 +1,4 @@
+import Foundation
 import IQCore
 
 /// The patient's body in a PET image: a threshold relative to the body's
@@ -71,29 +72,40 @@ public enum BodyMask {
         return label.map { $0 == best.label && best.size > 0 }
     }
 
-    /// In every transverse slice, background not 4-connected to the slice border becomes body.
+    /// In every transverse slice, background not 4-connected to the slice
+    /// border becomes body. Slices are independent, so they are filled on
+    /// all cores, each worker writing only its own slices.
     static func fillHolesPerSlice(_ mask: inout [Bool], nx: Int, ny: Int, nz: Int) {
-        var outside = [Bool](repeating: false, count: nx * ny)
-        var stack: [Int] = []
-        for z in 0..<nz {
-            let base = z * nx * ny
-            for i in outside.indices { outside[i] = false }
-            func seed(_ i: Int) {
-                if !mask[base + i] && !outside[i] {
-                    outside[i] = true
-                    stack.append(i)
+        let sliceCount = nx * ny
+        guard sliceCount > 0 else { return }
+        mask.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let shared = SharedBuffer(base, count: buffer.count)
+            let workers = min(nz, 4 * ProcessInfo.processInfo.activeProcessorCount)
+            parallelFor(workers) { w in
+                var outside = [Bool](repeating: false, count: sliceCount)
+                var stack: [Int] = []
+                for z in Swift.stride(from: w, to: nz, by: workers) {
+                    let slice = z * sliceCount
+                    for i in outside.indices { outside[i] = false }
+                    func seed(_ i: Int) {
+                        if !shared[slice + i] && !outside[i] {
+                            outside[i] = true
+                            stack.append(i)
+                        }
+                    }
+                    for x in 0..<nx { seed(x); seed(x + nx * (ny - 1)) }
+                    for y in 0..<ny { seed(nx * y); seed(nx - 1 + nx * y) }
+                    while let i = stack.popLast() {
+                        let x = i % nx, y = i / nx
+                        if x > 0 { seed(i - 1) }
+                        if x < nx - 1 { seed(i + 1) }
+                        if y > 0 { seed(i - nx) }
+                        if y < ny - 1 { seed(i + nx) }
+                    }
+                    for i in 0..<sliceCount where !outside[i] { shared[slice + i] = true }
                 }
             }
-            for x in 0..<nx { seed(x); seed(x + nx * (ny - 1)) }
-            for y in 0..<ny { seed(nx * y); seed(nx - 1 + nx * y) }
-            while let i = stack.popLast() {
-                let x = i % nx, y = i / nx
-                if x > 0 { seed(i - 1) }
-                if x < nx - 1 { seed(i + 1) }
-                if y > 0 { seed(i - nx) }
-                if y < ny - 1 { seed(i + nx) }
-            }
-            for i in 0..<(nx * ny) where !outside[i] { mask[base + i] = true }
         }
     }
 }

@@ -162,9 +162,10 @@ public final class EARLModel {
         BLAS.setThreads(1)
         defer { BLAS.setThreads(previous) }
         parallelFor(runs.networks.count) { runs.run($0) }
+        let results = runs.results
         return EARLCheckResult(
-            path: path, stage1: Self.meanProbabilities(runs.results[..<stage1.count]),
-            stage2: Self.meanProbabilities(runs.results[stage1.count...]), activeVoxels: prepared.tensor.count)
+            path: path, stage1: Self.meanProbabilities(results[..<stage1.count]),
+            stage2: Self.meanProbabilities(results[stage1.count...]), activeVoxels: prepared.tensor.count)
     }
 
     /// The class-wise mean of members' probability vectors, added in member
@@ -220,18 +221,27 @@ public final class EARLModel {
 }
 
 /// The networks' predictions on one scan (both stages' members), computed by
-/// `parallelFor` workers: each worker uses only its own network and writes
-/// only its own slot; the shared input sites lock their rulebook caches.
+/// `parallelFor` workers: each worker uses only its own network; the shared
+/// input sites lock their rulebook caches, and the results array is written
+/// under a lock (one Swift array's elements are not separate memory
+/// locations to the language, even when each worker writes its own).
 private final class StagePredictions: @unchecked Sendable {
     let networks: [Network]
     let inputs: [SparseTensor]
-    var results: [[Double]]
+    private let lock = NSLock()
+    private var slots: [[Double]]
 
     init(networks: [Network], inputs: [SparseTensor]) {
         self.networks = networks
         self.inputs = inputs
-        self.results = Array(repeating: [], count: networks.count)
+        self.slots = Array(repeating: [], count: networks.count)
     }
 
-    func run(_ i: Int) { results[i] = networks[i].predict(slabs: inputs) }
+    func run(_ i: Int) {
+        let probabilities = networks[i].predict(slabs: inputs)
+        lock.withLock { slots[i] = probabilities }
+    }
+
+    /// Every network's probabilities, in network order; read after the workers finish.
+    var results: [[Double]] { lock.withLock { slots } }
 }

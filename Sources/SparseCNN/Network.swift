@@ -35,28 +35,34 @@ public final class Network {
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 
-    /// The logits for one input; caches activations for `backward`.
-    public func forward(_ input: SparseTensor) -> [Float] {
+    /// The logits for one input; with `.training` (the default) caches
+    /// activations for `backward`.
+    public func forward(_ input: SparseTensor, mode: ForwardMode = .training) -> [Float] {
         precondition(input.channels == architecture.inputChannels, "input has \(input.channels) channels, the network takes \(architecture.inputChannels)")
         var a = Activation.sparse(input)
-        for layer in layers { a = layer.forward(a) }
+        for layer in layers { a = layer.forward(a, mode: mode) }
         return a.values
     }
 
     /// The activation after the first `layerCount` layers, for inspection
     /// (e.g. comparing a convolution against a reference). Keeps no cache.
-    public func activation(of input: SparseTensor, throughLayers layerCount: Int) -> Activation {
+    public func activation(of input: SparseTensor, throughLayers layerCount: Int, mode: ForwardMode = .inference) -> Activation {
         var a = Activation.sparse(input)
-        for layer in layers.prefix(layerCount) { a = layer.forward(a) }
-        for layer in layers { layer.releaseCache() }
+        for layer in layers.prefix(layerCount) { a = layer.forward(a, mode: mode) }
+        releaseCaches()
         return a
     }
 
-    /// Class probabilities for one input, without keeping activations.
-    public func predict(_ input: SparseTensor) -> [Double] {
-        let logits = forward(input)
-        for layer in layers { layer.releaseCache() }
+    /// Class probabilities for one input (`.inference`: no activations kept).
+    public func predict(_ input: SparseTensor, mode: ForwardMode = .inference) -> [Double] {
+        let logits = forward(input, mode: mode)
+        releaseCaches()
         return SoftmaxCrossEntropy.softmax(logits)
+    }
+
+    /// Drops every layer's cached activations.
+    func releaseCaches() {
+        for layer in layers { layer.releaseCache() }
     }
 
     /// Back-propagates dL/dlogits of the last `forward`, adding to the

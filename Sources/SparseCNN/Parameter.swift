@@ -37,11 +37,23 @@ public enum Activation {
     }
 }
 
-/// One layer: forward caches what backward needs; backward takes dL/d(output
-/// values) and returns dL/d(input values), adding to its parameters' gradients.
+/// How a forward pass runs.
+public enum ForwardMode: Sendable {
+    /// Caches what `backward` needs; every convolution by gather-GEMM-scatter,
+    /// so training (and the weights it produces) stays as it was.
+    case training
+    /// Keeps no cache; narrow convolutions accumulate in place. Results
+    /// differ from `.training` only in Float32 rounding (the terms are added
+    /// in another order).
+    case inference
+}
+
+/// One layer: forward (in `.training` mode) caches what backward needs;
+/// backward takes dL/d(output values) and returns dL/d(input values), adding
+/// to its parameters' gradients.
 protocol Layer: AnyObject {
     var parameters: [Parameter] { get }
-    func forward(_ input: Activation) -> Activation
+    func forward(_ input: Activation, mode: ForwardMode) -> Activation
     func backward(_ gradient: [Float]) -> [Float]
     /// Drops cached activations (after inference, to free memory).
     func releaseCache()

@@ -6,16 +6,38 @@ final class ReLU: Layer {
 
     func releaseCache() { mask = [] }
 
-    func forward(_ input: Activation) -> Activation {
+    func forward(_ input: Activation, mode: ForwardMode) -> Activation {
         switch input {
         case .sparse(var t):
-            mask = t.features.map { $0 > 0 }
-            for i in t.features.indices where !mask[i] { t.features[i] = 0 }
+            rectify(&t.features, mode: mode)
             return .sparse(t)
         case .dense(var v):
-            mask = v.map { $0 > 0 }
-            for i in v.indices where !mask[i] { v[i] = 0 }
+            rectify(&v, mode: mode)
             return .dense(v)
+        }
+    }
+
+    private func rectify(_ values: inout [Float], mode: ForwardMode) {
+        switch mode {
+        case .training: mask = Self.rectifyKeepingMask(&values)
+        case .inference:
+            values.withUnsafeMutableBufferPointer { v in
+                for i in v.indices where !(v[i] > 0) { v[i] = 0 }
+            }
+        }
+    }
+
+    /// Zeroes the values that are not > 0 in one pass. - Returns: which were kept.
+    private static func rectifyKeepingMask(_ values: inout [Float]) -> [Bool] {
+        [Bool](unsafeUninitializedCapacity: values.count) { kept, initialised in
+            values.withUnsafeMutableBufferPointer { v in
+                for i in v.indices {
+                    let positive = v[i] > 0
+                    kept[i] = positive
+                    if !positive { v[i] = 0 }
+                }
+            }
+            initialised = values.count
         }
     }
 
@@ -42,7 +64,7 @@ final class GlobalPooling: Layer {
 
     func releaseCache() { argmax = [] }
 
-    func forward(_ input: Activation) -> Activation {
+    func forward(_ input: Activation, mode: ForwardMode) -> Activation {
         guard case .sparse(let t) = input else { preconditionFailure("global pooling of a vector") }
         count = t.count
         channels = t.channels
@@ -102,10 +124,10 @@ final class Dense: Layer {
 
     func releaseCache() { input = [] }
 
-    func forward(_ activation: Activation) -> Activation {
+    func forward(_ activation: Activation, mode: ForwardMode) -> Activation {
         guard case .dense(let x) = activation else { preconditionFailure("dense layer before pooling") }
         precondition(x.count == inFeatures)
-        input = x
+        if mode == .training { input = x }
         var y = bias.value
         for o in 0..<outFeatures {
             var s: Float = 0

@@ -163,16 +163,18 @@ public enum Trainer {
             }
         }
         if !validation.isEmpty { network.restore(best.weights) }
-        for layer in network.layers { layer.releaseCache() }
+        network.releaseCaches()
         return history
     }
 
-    /// Mean unweighted cross-entropy and accuracy (argmax) on a set.
+    /// Mean unweighted cross-entropy and accuracy (argmax) on a set, in
+    /// training arithmetic (`.training`), so early stopping sees what it
+    /// always saw and a seed gives the weights it always gave.
     public static func evaluate(_ network: Network, _ samples: [LabelledTensor]) -> (loss: Double, accuracy: Double) {
         var loss = 0.0
         var correct = 0
         for s in samples {
-            let p = network.predict(s.tensor)
+            let p = network.predict(s.tensor, mode: .training)
             loss -= log(max(p[s.label], 1e-300))
             if argmax(p) == s.label { correct += 1 }
         }

@@ -5,24 +5,72 @@ import SparseCNN
 @Suite struct SparseVersusDenseTests {
     /// The sparse submanifold convolution equals a dense convolution of the
     /// zero-filled image on every active voxel. Tolerance 1e-5 relative to
-    /// the largest output: Float32 sums of ≤ 27·4 products in a different
+    /// the largest output: Float32 sums of ≤ 125·16 products in a different
     /// order than the Double reference differ by a few ulps of the total.
-    @Test(arguments: [3, 5])
-    func submanifoldMatchesDense(kernelSize: Int) {
-        let x = randomTensor(seed: 11, channels: 3)
+    /// The channel pairs and modes cover each way `forward` computes:
+    /// gather-GEMM-scatter (training, and wide layers in inference) and, in
+    /// inference, in-place accumulation with 8 or 16 output channels (SIMD
+    /// rows) and with other counts (scalar loop).
+    @Test(arguments: [(3, 3, 4), (5, 3, 4), (3, 4, 8), (3, 8, 16), (3, 5, 32), (3, 16, 16)], [ForwardMode.training, .inference])
+    func submanifoldMatchesDense(shape: (kernelSize: Int, inChannels: Int, outChannels: Int), mode: ForwardMode) {
+        let (kernelSize, inChannels, outChannels) = shape
+        let x = randomTensor(seed: 11, channels: inChannels)
         let arch = Architecture(
-            inputChannels: 3, layers: [.submanifold(inChannels: 3, outChannels: 4, kernelSize: kernelSize), .globalPool, .dense(inFeatures: 8, outFeatures: 2)],
+            inputChannels: inChannels,
+            layers: [
+                .submanifold(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize), .globalPool,
+                .dense(inFeatures: 2 * outChannels, outFeatures: 2),
+            ],
             classes: ["a", "b"])
         let net = Network(architecture: arch, seed: 5)
         var biasRandom = SplitMix64(seed: 9)
         for p in net.parameters where p.shape.count == 1 { p.value = p.value.map { _ in Float(biasRandom.nextNormal()) } }
         let w = net.parameters[0].value, b = net.parameters[1].value
-        let sparse = net.activation(of: x, throughLayers: 1).values
-        let dense = denseSubmanifoldReference(x, weights: w, bias: b, kernelSize: kernelSize, outChannels: 4)
+        let sparse = net.activation(of: x, throughLayers: 1, mode: mode).values
+        let dense = denseSubmanifoldReference(x, weights: w, bias: b, kernelSize: kernelSize, outChannels: outChannels)
         let scale = dense.map(abs).max() ?? 1
         let worst = zip(sparse, dense).map { abs($0 - $1) }.max() ?? 0
         #expect(sparse.count == dense.count)
         #expect(worst <= 1e-5 * scale, "max |sparse − dense| = \(worst), scale \(scale)")
+    }
+
+    /// The stride-2 convolution against a reference written here (each input
+    /// site adds its features through the weights of its position in the
+    /// block to the block's output), for in-place and GEMM accumulation.
+    /// Tolerance as above.
+    @Test(arguments: [(4, 8), (8, 16), (16, 32), (3, 5)], [ForwardMode.training, .inference])
+    func downsampleMatchesReference(channels: (inChannels: Int, outChannels: Int), mode: ForwardMode) {
+        let (inChannels, outChannels) = channels
+        let x = randomTensor(seed: 17, box: 9, channels: inChannels)
+        let arch = Architecture(
+            inputChannels: inChannels,
+            layers: [.downsample(inChannels: inChannels, outChannels: outChannels), .globalPool, .dense(inFeatures: 2 * outChannels, outFeatures: 2)],
+            classes: ["a", "b"])
+        let net = Network(architecture: arch, seed: 8)
+        var biasRandom = SplitMix64(seed: 2)
+        for p in net.parameters where p.shape.count == 1 { p.value = p.value.map { _ in Float(biasRandom.nextNormal()) } }
+        let w = net.parameters[0].value, b = net.parameters[1].value
+        let y = net.activation(of: x, throughLayers: 1, mode: mode).values
+        var order: [SIMD3<Int32>] = []
+        var sums: [SIMD3<Int32>: [Double]] = [:]
+        for (i, c) in x.sites.coordinates.enumerated() {
+            let block = SIMD3(c.x >> 1, c.y >> 1, c.z >> 1)
+            if sums[block] == nil {
+                order.append(block)
+                sums[block] = b.map(Double.init)
+            }
+            let k = Int(c.x & 1) + 2 * Int(c.y & 1) + 4 * Int(c.z & 1)
+            for o in 0..<outChannels {
+                for ch in 0..<inChannels {
+                    sums[block]![o] += Double(w[(k * inChannels + ch) * outChannels + o]) * Double(x.features[i * inChannels + ch])
+                }
+            }
+        }
+        let reference = order.flatMap { sums[$0]!.map { Float($0) } }
+        let scale = reference.map(abs).max() ?? 1
+        let worst = zip(y, reference).map { abs($0 - $1) }.max() ?? 0
+        #expect(y.count == reference.count)
+        #expect(worst <= 1e-5 * scale, "max |sparse − reference| = \(worst), scale \(scale)")
     }
 
     /// The stride-2 convolution: each coarse site sums its 2×2×2 block, checked by hand.

@@ -110,6 +110,23 @@ import SparseCNN
         #expect(back.parameters.map { $0.value.map(\.bitPattern) } == net.parameters.map { $0.value.map(\.bitPattern) })
         let x = randomTensor(seed: 5, channels: 2)
         #expect(back.forward(x).map(\.bitPattern) == net.forward(x).map(\.bitPattern))
+        #expect(back.predict(x).map(\.bitPattern) == net.predict(x).map(\.bitPattern))
+    }
+
+    /// Inference (narrow layers accumulated in place, no caches) gives the
+    /// training pass's logits up to Float32 rounding, on the EARL networks'
+    /// own architecture, whose first layers are the narrow ones; and the
+    /// same bits on every run. Tolerance 1e-4 relative to the largest logit:
+    /// the two orders of addition differ by a few ulps per layer, and seven
+    /// layers pass them on.
+    @Test func inferenceMatchesTrainingArithmetic() {
+        let net = Network(architecture: .earlDefault(inputChannels: 4, classes: ["a", "b"]), seed: 3)
+        let x = randomTensor(seed: 21, box: 12, fill: 0.6, channels: 4)
+        let training = net.forward(x, mode: .training), inference = net.forward(x, mode: .inference)
+        let scale = training.map(abs).max() ?? 1
+        let worst = zip(training, inference).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-4 * scale, "max |training − inference| = \(worst), scale \(scale)")
+        #expect(net.forward(x, mode: .inference).map(\.bitPattern) == inference.map(\.bitPattern))
     }
 
     /// A damaged file is refused with a one-line error naming the file.
