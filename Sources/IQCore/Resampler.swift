@@ -150,7 +150,21 @@ public enum Resampler {
         var data = volume.voxels
         // Only the first pass reads the caller's voxels; later ones read finite transforms.
         var cleaned = false
-        for axis in 0..<3 {
+        var firstAxis = 0
+        if shape.0 != grid.counts.x && shape.1 != grid.counts.y {
+            // Both in-plane axes change: one transverse plane at a time, so the
+            // intermediate grid after the x pass never exists whole (on a 2 mm
+            // whole-body scan it is the largest array of the resampling, and
+            // fresh pages are costly to fault in). Each line goes through the
+            // same transform in the same blocks as below, so the result is the
+            // same to the bit.
+            guard let planes = resampleInPlane(data, shape: shape, to: (grid.counts.x, grid.counts.y)) else { return nil }
+            data = planes
+            shape = (grid.counts.x, grid.counts.y, shape.2)
+            cleaned = true
+            firstAxis = 2
+        }
+        for axis in firstAxis..<3 {
             let n = [shape.0, shape.1, shape.2][axis]
             let m = grid.counts[axis]
             // Same length: DCT-III ∘ DCT-II is the identity.
@@ -205,6 +219,51 @@ public enum Resampler {
         }
         if !cleaned { data = data.map { $0.isFinite ? $0 : 0 } }
         return grid.volume(data, from: volume)
+    }
+
+    /// `bandLimited`'s x and y passes, plane by plane: each worker resamples
+    /// a plane's rows into its own plane buffer, then that buffer's columns
+    /// into the output. - Returns: nil when FFTW cannot plan or allocate.
+    private static func resampleInPlane(_ data: [Float], shape: (Int, Int, Int), to counts: (x: Int, y: Int)) -> [Float]? {
+        let (nx, ny, nz) = shape
+        let (mx, my) = counts
+        guard let rows = FFTW.DCTLineResampler(inputLength: nx, outputLength: mx),
+            let columns = FFTW.DCTLineResampler(inputLength: ny, outputLength: my)
+        else { return nil }
+        let workers = min(nz, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let rowBuffers = (0..<workers).compactMap { _ in FFTW.DCTLineResampler.Buffers(rows) }
+        let columnBuffers = (0..<workers).compactMap { _ in FFTW.DCTLineResampler.Buffers(columns) }
+        guard rowBuffers.count == workers, columnBuffers.count == workers else { return nil }
+        var out = [Float](repeating: 0, count: mx * my * nz)
+        data.withUnsafeBufferPointer { srcBuffer in
+            out.withUnsafeMutableBufferPointer { dstBuffer in
+                guard let srcBase = srcBuffer.baseAddress, let dstBase = dstBuffer.baseAddress else { return }
+                let src = SharedBuffer(UnsafeMutablePointer(mutating: srcBase), count: srcBuffer.count)
+                let dst = SharedBuffer(dstBase, count: dstBuffer.count)
+                parallelFor(workers) { w in
+                    // The plane after the x pass: mx × ny, zeroed for each plane
+                    // (`apply` skips all-zero blocks and relies on zeros).
+                    let plane = UnsafeMutablePointer<Float>.allocate(capacity: mx * ny)
+                    defer { plane.deallocate() }
+                    for z in Swift.stride(from: w, to: nz, by: workers) {
+                        plane.initialize(repeating: 0, count: mx * ny)
+                        let from = src.base + z * nx * ny
+                        for first in Swift.stride(from: 0, to: ny, by: rows.blockLines) {
+                            rows.apply(
+                                from + first * nx, inputStride: 1, inputLineStride: nx, plane + first * mx, outputStride: 1, outputLineStride: mx,
+                                count: min(rows.blockLines, ny - first), buffers: rowBuffers[w], finiteInput: false, outputIsZero: true)
+                        }
+                        let to = dst.base + z * mx * my
+                        for first in Swift.stride(from: 0, to: mx, by: columns.blockLines) {
+                            columns.apply(
+                                plane + first, inputStride: mx, inputLineStride: 1, to + first, outputStride: mx, outputLineStride: 1,
+                                count: min(columns.blockLines, mx - first), buffers: columnBuffers[w], finiteInput: true, outputIsZero: true)
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 
     private static func resample(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>, nearest: Bool) -> Volume {
