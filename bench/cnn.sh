@@ -21,7 +21,7 @@ md="$BENCH_OUT/cnn.md"
   echo "Scans: \`iqkit simulate patient\` whole body (seed 3), 6 mm Gaussian, network input 4 mm isotropic."
   echo "\"Dense\" runs the same (inference) kernels with every voxel of the 4 mm grid active;"
   echo "\"sparse\" only on the body mask. The full-resolution block is the 3³ submanifold convolution"
-  echo "(2→8 channels) and the stride-2 convolution (8→16) with their ReLUs. Sparse times are the best of 3 runs, the dense time one run after a warm-up."
+  echo "(4→8 channels: the default input's four features) and the stride-2 convolution (8→16) with their ReLUs. Sparse times are the best of 3 runs, the dense time one run after a warm-up."
   echo
   echo "| scan | grid voxels | active voxels | preprocess s | two-stage CNN s (first run / warm) | full-res block sparse s | dense s | speed-up | peak RSS MB (check, no dense) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -66,7 +66,7 @@ final class SparseConvolution: Layer {
         // place: for a GEMM this small, gathering its rows into scratch
         // matrices and scattering the products back costs more than the
         // arithmetic (`earl profile`'s full-resolution block, 4→8 and 8→16
-        // channels, runs 2–3× faster). Training keeps the GEMM, whose
+        // channels, ran 3–4× faster). Training keeps the GEMM, whose
         // rounding the shipped model's weights were made with.
         let direct = mode == .inference && Self.accumulatesDirectly(inChannels: cin, outChannels: cout)
         let scratchRows = direct ? 0 : book.maxPairs
