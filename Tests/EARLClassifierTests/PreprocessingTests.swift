@@ -182,6 +182,45 @@ import EARLClassifier
         #expect(mask[scan.index(x, y, zi)])
     }
 
+    /// The mask keeps the largest 6-connected component and fills holes
+    /// slice by slice; expected masks drawn here from the boxes' geometry.
+    /// Boxes of uptake 10 in air (threshold 2.5): a 4³ box beats a 3³ box;
+    /// between two 3³ boxes the one the raster scan meets first wins; boxes
+    /// touching only along an edge are separate components; a hollow 5³
+    /// box comes back solid (each slice's ring closes around its hole).
+    @Test func bodyMaskKeepsTheLargestComponentAndFillsHoles() {
+        let (nx, ny, nz) = (16, 14, 12)
+        typealias Box = (lo: SIMD3<Int>, size: SIMD3<Int>)
+        func inside(_ b: Box, _ x: Int, _ y: Int, _ z: Int) -> Bool {
+            x >= b.lo.x && y >= b.lo.y && z >= b.lo.z && x < b.lo.x + b.size.x && y < b.lo.y + b.size.y && z < b.lo.z + b.size.z
+        }
+        func volume(_ boxes: [Box], hollow: Box? = nil) -> Volume {
+            var v = [Float](repeating: 0, count: nx * ny * nz)
+            for z in 0..<nz { for y in 0..<ny { for x in 0..<nx where boxes.contains(where: { inside($0, x, y, z) }) {
+                if let h = hollow, inside(h, x, y, z) { continue }
+                v[x + nx * (y + ny * z)] = 10
+            } } }
+            return Volume(nx: nx, ny: ny, nz: nz, spacingMM: SIMD3(repeating: 4), voxels: v)
+        }
+        func expected(_ box: Box) -> [Bool] {
+            (0..<(nx * ny * nz)).map { i in inside(box, i % nx, (i / nx) % ny, i / (nx * ny)) }
+        }
+        /// Voxels where the mask of `boxes` differs from `box`.
+        func wrong(_ boxes: [Box], hollow: Box? = nil, keeps box: Box) -> Int {
+            zip(BodyMask.compute(volume(boxes, hollow: hollow)).mask, expected(box)).filter { $0 != $1 }.count
+        }
+        let small: Box = (SIMD3(1, 1, 1), SIMD3(3, 3, 3)), large: Box = (SIMD3(8, 6, 5), SIMD3(4, 4, 4))
+        #expect(wrong([small, large], keeps: large) == 0)
+        // A tie: the raster scan (x fastest, z slowest) meets `early` first.
+        let early: Box = (SIMD3(10, 9, 2), SIMD3(3, 3, 3)), late: Box = (SIMD3(1, 1, 7), SIMD3(3, 3, 3))
+        #expect(wrong([late, early], keeps: early) == 0)
+        // Sharing only the edge x = 4…5, y = 4…5 (no face): two components, the larger kept.
+        let edgeA: Box = (SIMD3(2, 2, 2), SIMD3(3, 3, 4)), edgeB: Box = (SIMD3(5, 5, 2), SIMD3(4, 4, 4))
+        #expect(wrong([edgeA, edgeB], keeps: edgeB) == 0)
+        let shell: Box = (SIMD3(4, 4, 3), SIMD3(5, 5, 5)), hole: Box = (SIMD3(5, 5, 4), SIMD3(3, 3, 3))
+        #expect(wrong([shell], hollow: hole, keeps: shell) == 0)
+    }
+
     /// A 2 mm and a 4 mm rendering of one patient give nearly the same body
     /// (within 5 %) and body median (within 5 %) after resampling to 4 mm.
     @Test func voxelSizeIsNormalised() throws {
