@@ -95,26 +95,22 @@ public enum Resampler {
         }
         let (xRanges, yRanges, zRanges) = (ranges[0], ranges[1], ranges[2])
         var out = [Float](repeating: 0, count: m.x * m.y * m.z)
-        volume.voxels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                let source = SharedBuffer(UnsafeMutablePointer(mutating: src.baseAddress!), count: src.count)
-                let target = SharedBuffer(dst.baseAddress!, count: dst.count)
-                parallelFor(m.y * m.z) { task in
-                    let (jy, jz) = (task % m.y, task / m.y)
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: n.x) { row in
-                        row.initialize(repeating: -.infinity)
-                        for iz in zRanges[jz] {
-                            for iy in yRanges[jy] {
-                                let from = source.base + n.x * (iy + n.y * iz)
-                                for a in 0..<n.x { row[a] = Swift.max(row[a], from[a].isFinite ? from[a] : 0) }
-                            }
+        sharingStorage(of: volume.voxels, and: &out) { source, target in
+            parallelFor(m.y * m.z) { task in
+                let (jy, jz) = (task % m.y, task / m.y)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: n.x) { row in
+                    row.initialize(repeating: -.infinity)
+                    for iz in zRanges[jz] {
+                        for iy in yRanges[jy] {
+                            let from = source.base + n.x * (iy + n.y * iz)
+                            for a in 0..<n.x { row[a] = Swift.max(row[a], from[a].isFinite ? from[a] : 0) }
                         }
-                        let to = target.base + m.x * (jy + m.y * jz)
-                        for (jx, range) in xRanges.enumerated() {
-                            var best = -Float.infinity
-                            for i in range { best = Swift.max(best, row[i]) }
-                            to[jx] = best
-                        }
+                    }
+                    let to = target.base + m.x * (jy + m.y * jz)
+                    for (jx, range) in xRanges.enumerated() {
+                        var best = -Float.infinity
+                        for i in range { best = Swift.max(best, row[i]) }
+                        to[jx] = best
                     }
                 }
             }
@@ -197,19 +193,14 @@ public enum Resampler {
             guard pool.count == workers else { return nil }
             let finiteInput = cleaned
             var out = [Float](repeating: 0, count: newShape.0 * newShape.1 * newShape.2)
-            data.withUnsafeBufferPointer { srcBuffer in
-                out.withUnsafeMutableBufferPointer { dstBuffer in
-                    guard let srcBase = srcBuffer.baseAddress, let dstBase = dstBuffer.baseAddress else { return }
-                    let src = SharedBuffer(UnsafeMutablePointer(mutating: srcBase), count: srcBuffer.count)
-                    let dst = SharedBuffer(dstBase, count: dstBuffer.count)
-                    parallelFor(workers) { w in
-                        for task in Swift.stride(from: w, to: tasks, by: workers) {
-                            let (c, first) = (task / blocksPerRow, (task % blocksPerRow) * block)
-                            resampler.apply(
-                                src.base + c * inOuter + first * inLine, inputStride: inStride, inputLineStride: inLine,
-                                dst.base + c * outOuter + first * outLine, outputStride: outStride, outputLineStride: outLine,
-                                count: min(block, blockCount - first), buffers: pool[w], finiteInput: finiteInput, outputIsZero: true)
-                        }
+            sharingStorage(of: data, and: &out) { src, dst in
+                parallelFor(workers) { w in
+                    for task in Swift.stride(from: w, to: tasks, by: workers) {
+                        let (c, first) = (task / blocksPerRow, (task % blocksPerRow) * block)
+                        resampler.apply(
+                            src.base + c * inOuter + first * inLine, inputStride: inStride, inputLineStride: inLine,
+                            dst.base + c * outOuter + first * outLine, outputStride: outStride, outputLineStride: outLine,
+                            count: min(block, blockCount - first), buffers: pool[w], finiteInput: finiteInput, outputIsZero: true)
                     }
                 }
             }
@@ -235,35 +226,41 @@ public enum Resampler {
         let columnBuffers = (0..<workers).compactMap { _ in FFTW.DCTLineResampler.Buffers(columns) }
         guard rowBuffers.count == workers, columnBuffers.count == workers else { return nil }
         var out = [Float](repeating: 0, count: mx * my * nz)
-        data.withUnsafeBufferPointer { srcBuffer in
-            out.withUnsafeMutableBufferPointer { dstBuffer in
-                guard let srcBase = srcBuffer.baseAddress, let dstBase = dstBuffer.baseAddress else { return }
-                let src = SharedBuffer(UnsafeMutablePointer(mutating: srcBase), count: srcBuffer.count)
-                let dst = SharedBuffer(dstBase, count: dstBuffer.count)
-                parallelFor(workers) { w in
-                    // The plane after the x pass: mx × ny, zeroed for each plane
-                    // (`apply` skips all-zero blocks and relies on zeros).
-                    let plane = UnsafeMutablePointer<Float>.allocate(capacity: mx * ny)
-                    defer { plane.deallocate() }
-                    for z in Swift.stride(from: w, to: nz, by: workers) {
-                        plane.initialize(repeating: 0, count: mx * ny)
-                        let from = src.base + z * nx * ny
-                        for first in Swift.stride(from: 0, to: ny, by: rows.blockLines) {
-                            rows.apply(
-                                from + first * nx, inputStride: 1, inputLineStride: nx, plane + first * mx, outputStride: 1, outputLineStride: mx,
-                                count: min(rows.blockLines, ny - first), buffers: rowBuffers[w], finiteInput: false, outputIsZero: true)
-                        }
-                        let to = dst.base + z * mx * my
-                        for first in Swift.stride(from: 0, to: mx, by: columns.blockLines) {
-                            columns.apply(
-                                plane + first, inputStride: mx, inputLineStride: 1, to + first, outputStride: mx, outputLineStride: 1,
-                                count: min(columns.blockLines, mx - first), buffers: columnBuffers[w], finiteInput: true, outputIsZero: true)
-                        }
+        sharingStorage(of: data, and: &out) { src, dst in
+            parallelFor(workers) { w in
+                // The plane after the x pass: mx × ny, zeroed for each plane
+                // (`apply` skips all-zero blocks and relies on zeros).
+                let plane = UnsafeMutablePointer<Float>.allocate(capacity: mx * ny)
+                defer { plane.deallocate() }
+                for z in Swift.stride(from: w, to: nz, by: workers) {
+                    plane.initialize(repeating: 0, count: mx * ny)
+                    let from = src.base + z * nx * ny
+                    for first in Swift.stride(from: 0, to: ny, by: rows.blockLines) {
+                        rows.apply(
+                            from + first * nx, inputStride: 1, inputLineStride: nx, plane + first * mx, outputStride: 1, outputLineStride: mx,
+                            count: min(rows.blockLines, ny - first), buffers: rowBuffers[w], finiteInput: false, outputIsZero: true)
+                    }
+                    let to = dst.base + z * mx * my
+                    for first in Swift.stride(from: 0, to: mx, by: columns.blockLines) {
+                        columns.apply(
+                            plane + first, inputStride: mx, inputLineStride: 1, to + first, outputStride: mx, outputLineStride: 1,
+                            count: min(columns.blockLines, mx - first), buffers: columnBuffers[w], finiteInput: true, outputIsZero: true)
                     }
                 }
             }
         }
         return out
+    }
+
+    /// `body` with the storage of `source` and of `target` as buffers that
+    /// parallel workers may share (each writing its own part of `target`).
+    private static func sharingStorage(of source: [Float], and target: inout [Float], _ body: (SharedBuffer<Float>, SharedBuffer<Float>) -> Void) {
+        source.withUnsafeBufferPointer { sourceBuffer in
+            target.withUnsafeMutableBufferPointer { targetBuffer in
+                guard let sourceBase = sourceBuffer.baseAddress, let targetBase = targetBuffer.baseAddress else { return }
+                body(SharedBuffer(UnsafeMutablePointer(mutating: sourceBase), count: sourceBuffer.count), SharedBuffer(targetBase, count: targetBuffer.count))
+            }
+        }
     }
 
     private static func resample(_ volume: Volume, spacingMM newSpacing: SIMD3<Double>, nearest: Bool) -> Volume {
@@ -288,37 +285,32 @@ public enum Resampler {
         }
         let ax = axis(nx, ox, 0), ay = axis(ny, oy, 1), az = axis(nz, oz, 2)
         var out = [Float](repeating: 0, count: nx * ny * nz)
-        volume.voxels.withUnsafeBufferPointer { srcBuffer in
-            out.withUnsafeMutableBufferPointer { dstBuffer in
-                guard let srcBase = srcBuffer.baseAddress, let dstBase = dstBuffer.baseAddress else { return }
-                let src = SharedBuffer(UnsafeMutablePointer(mutating: srcBase), count: srcBuffer.count)
-                let dst = SharedBuffer(dstBase, count: dstBuffer.count)
-                parallelFor(nz) { z in
-                    @inline(__always) func v(_ i: Int) -> Float {
-                        let x = src[i]
-                        return x.isFinite ? x : 0
-                    }
-                    if nearest {
-                        let z0 = az.lo[z] * ox * oy
-                        for y in 0..<ny {
-                            let y0 = z0 + ay.lo[y] * ox
-                            for x in 0..<nx { dst[x + nx * (y + ny * z)] = v(y0 + ax.lo[x]) }
-                        }
-                        return
-                    }
-                    let z0 = az.lo[z] * ox * oy, z1 = az.hi[z] * ox * oy, wz = az.w[z]
+        sharingStorage(of: volume.voxels, and: &out) { src, dst in
+            parallelFor(nz) { z in
+                @inline(__always) func v(_ i: Int) -> Float {
+                    let x = src[i]
+                    return x.isFinite ? x : 0
+                }
+                if nearest {
+                    let z0 = az.lo[z] * ox * oy
                     for y in 0..<ny {
-                        let y0 = ay.lo[y] * ox, y1 = ay.hi[y] * ox, wy = ay.w[y]
-                        for x in 0..<nx {
-                            let x0 = ax.lo[x], x1 = ax.hi[x], wx = ax.w[x]
-                            let c00 = v(z0 + y0 + x0) * (1 - wx) + v(z0 + y0 + x1) * wx
-                            let c01 = v(z0 + y1 + x0) * (1 - wx) + v(z0 + y1 + x1) * wx
-                            let c10 = v(z1 + y0 + x0) * (1 - wx) + v(z1 + y0 + x1) * wx
-                            let c11 = v(z1 + y1 + x0) * (1 - wx) + v(z1 + y1 + x1) * wx
-                            let c0 = c00 * (1 - wy) + c01 * wy
-                            let c1 = c10 * (1 - wy) + c11 * wy
-                            dst[x + nx * (y + ny * z)] = c0 * (1 - wz) + c1 * wz
-                        }
+                        let y0 = z0 + ay.lo[y] * ox
+                        for x in 0..<nx { dst[x + nx * (y + ny * z)] = v(y0 + ax.lo[x]) }
+                    }
+                    return
+                }
+                let z0 = az.lo[z] * ox * oy, z1 = az.hi[z] * ox * oy, wz = az.w[z]
+                for y in 0..<ny {
+                    let y0 = ay.lo[y] * ox, y1 = ay.hi[y] * ox, wy = ay.w[y]
+                    for x in 0..<nx {
+                        let x0 = ax.lo[x], x1 = ax.hi[x], wx = ax.w[x]
+                        let c00 = v(z0 + y0 + x0) * (1 - wx) + v(z0 + y0 + x1) * wx
+                        let c01 = v(z0 + y1 + x0) * (1 - wx) + v(z0 + y1 + x1) * wx
+                        let c10 = v(z1 + y0 + x0) * (1 - wx) + v(z1 + y0 + x1) * wx
+                        let c11 = v(z1 + y1 + x0) * (1 - wx) + v(z1 + y1 + x1) * wx
+                        let c0 = c00 * (1 - wy) + c01 * wy
+                        let c1 = c10 * (1 - wy) + c11 * wy
+                        dst[x + nx * (y + ny * z)] = c0 * (1 - wz) + c1 * wz
                     }
                 }
             }

@@ -15,16 +15,7 @@ import SparseCNN
     func submanifoldMatchesDense(shape: (kernelSize: Int, inChannels: Int, outChannels: Int), mode: ForwardMode) {
         let (kernelSize, inChannels, outChannels) = shape
         let x = randomTensor(seed: 11, channels: inChannels)
-        let arch = Architecture(
-            inputChannels: inChannels,
-            layers: [
-                .submanifold(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize), .globalPool,
-                .dense(inFeatures: 2 * outChannels, outFeatures: 2),
-            ],
-            classes: ["a", "b"])
-        let net = Network(architecture: arch, seed: 5)
-        var biasRandom = SplitMix64(seed: 9)
-        for p in net.parameters where p.shape.count == 1 { p.value = p.value.map { _ in Float(biasRandom.nextNormal()) } }
+        let net = Self.oneConvolution(.submanifold(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize), outChannels: outChannels, seed: 5, biasSeed: 9)
         let w = net.parameters[0].value, b = net.parameters[1].value
         let sparse = net.activation(of: x, throughLayers: 1, mode: mode).values
         let dense = denseSubmanifoldReference(x, weights: w, bias: b, kernelSize: kernelSize, outChannels: outChannels)
@@ -42,13 +33,7 @@ import SparseCNN
     func downsampleMatchesReference(channels: (inChannels: Int, outChannels: Int), mode: ForwardMode) {
         let (inChannels, outChannels) = channels
         let x = randomTensor(seed: 17, box: 9, channels: inChannels)
-        let arch = Architecture(
-            inputChannels: inChannels,
-            layers: [.downsample(inChannels: inChannels, outChannels: outChannels), .globalPool, .dense(inFeatures: 2 * outChannels, outFeatures: 2)],
-            classes: ["a", "b"])
-        let net = Network(architecture: arch, seed: 8)
-        var biasRandom = SplitMix64(seed: 2)
-        for p in net.parameters where p.shape.count == 1 { p.value = p.value.map { _ in Float(biasRandom.nextNormal()) } }
+        let net = Self.oneConvolution(.downsample(inChannels: inChannels, outChannels: outChannels), outChannels: outChannels, seed: 8, biasSeed: 2)
         let w = net.parameters[0].value, b = net.parameters[1].value
         let y = net.activation(of: x, throughLayers: 1, mode: mode).values
         var order: [SIMD3<Int32>] = []
@@ -71,6 +56,22 @@ import SparseCNN
         let worst = zip(y, reference).map { abs($0 - $1) }.max() ?? 0
         #expect(y.count == reference.count)
         #expect(worst <= 1e-5 * scale, "max |sparse − reference| = \(worst), scale \(scale)")
+    }
+
+    /// A network whose first layer is `convolution` (then pooling and a
+    /// dense head), with random (not zero) biases so that they are tested too.
+    static func oneConvolution(_ convolution: LayerSpec, outChannels: Int, seed: UInt64, biasSeed: UInt64) -> Network {
+        let inChannels: Int
+        switch convolution {
+        case .submanifold(let cin, _, _), .downsample(let cin, _): inChannels = cin
+        default: preconditionFailure("not a convolution")
+        }
+        let arch = Architecture(
+            inputChannels: inChannels, layers: [convolution, .globalPool, .dense(inFeatures: 2 * outChannels, outFeatures: 2)], classes: ["a", "b"])
+        let net = Network(architecture: arch, seed: seed)
+        var biasRandom = SplitMix64(seed: biasSeed)
+        for p in net.parameters where p.shape.count == 1 { p.value = p.value.map { _ in Float(biasRandom.nextNormal()) } }
+        return net
     }
 
     /// The stride-2 convolution: each coarse site sums its 2×2×2 block, checked by hand.
