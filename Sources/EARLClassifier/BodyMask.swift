@@ -1,4 +1,3 @@
-import Foundation
 import IQCore
 
 /// The patient's body in a PET image: a threshold relative to the body's
@@ -85,18 +84,17 @@ public enum BodyMask {
 
     /// In every transverse slice, background not 4-connected to the slice
     /// border becomes body. Slices are independent, so they are filled on
-    /// all cores, each worker writing only its own slices.
+    /// all cores, each worker writing only its own slices with scratch of its own.
     static func fillHolesPerSlice(_ mask: inout [Bool], nx: Int, ny: Int, nz: Int) {
         let sliceCount = nx * ny
         guard sliceCount > 0 else { return }
         mask.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let shared = SharedBuffer(base, count: buffer.count)
-            let workers = min(nz, 4 * ProcessInfo.processInfo.activeProcessorCount)
-            parallelFor(workers) { w in
+            parallelForWorkers(nz) { _, slices in
                 var outside = [Bool](repeating: false, count: sliceCount)
                 var stack: [Int] = []
-                for z in Swift.stride(from: w, to: nz, by: workers) {
+                for z in slices {
                     let slice = z * sliceCount
                     for i in outside.indices { outside[i] = false }
                     func seed(_ i: Int) {

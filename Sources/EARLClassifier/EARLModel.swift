@@ -161,8 +161,7 @@ public final class EARLModel {
         let previous = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(previous) }
-        parallelFor(runs.networks.count) { runs.run($0) }
-        let results = runs.results
+        let results = parallelMap(runs.networks.count) { runs.predict($0) }
         return EARLCheckResult(
             path: path, stage1: Self.meanProbabilities(results[..<stage1.count]),
             stage2: Self.meanProbabilities(results[stage1.count...]), activeVoxels: prepared.tensor.count)
@@ -220,28 +219,17 @@ public final class EARLModel {
     }
 }
 
-/// The networks' predictions on one scan (both stages' members), computed by
-/// `parallelFor` workers: each worker uses only its own network; the shared
-/// input sites lock their rulebook caches, and the results array is written
-/// under a lock (one Swift array's elements are not separate memory
-/// locations to the language, even when each worker writes its own).
+/// The networks and the input of one scan, shared by `parallelMap`'s workers:
+/// each worker uses only its own network; the shared input sites lock their
+/// rulebook caches.
 private final class StagePredictions: @unchecked Sendable {
     let networks: [Network]
     let inputs: [SparseTensor]
-    private let lock = NSLock()
-    private var slots: [[Double]]
 
     init(networks: [Network], inputs: [SparseTensor]) {
         self.networks = networks
         self.inputs = inputs
-        self.slots = Array(repeating: [], count: networks.count)
     }
 
-    func run(_ i: Int) {
-        let probabilities = networks[i].predict(slabs: inputs)
-        lock.withLock { slots[i] = probabilities }
-    }
-
-    /// Every network's probabilities, in network order; read after the workers finish.
-    var results: [[Double]] { lock.withLock { slots } }
+    func predict(_ i: Int) -> [Double] { networks[i].predict(slabs: inputs) }
 }

@@ -25,11 +25,35 @@ public func parallelFor(_ count: Int, throwing body: @Sendable (Int) throws -> V
 }
 
 /// `body(i)` for i in 0..<count on all cores, results in index order. Every
-/// index runs; the error of the lowest failing index is rethrown.
-public func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+/// index runs; the error of the lowest failing index is rethrown (a body
+/// that cannot throw makes a call that cannot throw).
+public func parallelMap<T: Sendable, Failure: Error>(_ count: Int, _ body: @Sendable (Int) throws(Failure) -> T) throws(Failure) -> [T] {
     let slots = ResultSlots<T>(count: count)
-    try parallelFor(count, throwing: { i in slots[i] = try body(i) })
+    let failures = IndexedFailures()
+    parallelFor(count) { i in
+        do { slots[i] = try body(i) } catch { failures.record(i, error) }
+    }
+    // Only `Failure`s were recorded.
+    if let error = failures.first { throw error as! Failure }
     return slots.values
+}
+
+/// How many workers `parallelForWorkers` shares `count` tasks among: up to
+/// four per core, so that tasks of uneven cost still balance, and never
+/// more than the tasks.
+public func parallelWorkerCount(_ count: Int) -> Int {
+    min(count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+}
+
+/// Runs `body(worker, tasks)` once for each of `workers` workers on all
+/// cores, worker w taking tasks w, w + workers, … of 0..<count: for work
+/// whose scratch memory belongs to a worker rather than to a task
+/// (allocated once per worker, or taken from a pool indexed by `worker`).
+public func parallelForWorkers(
+    _ count: Int, workers: Int? = nil, _ body: @Sendable (_ worker: Int, _ tasks: StrideTo<Int>) -> Void
+) {
+    let workers = workers ?? parallelWorkerCount(count)
+    parallelFor(workers) { w in body(w, Swift.stride(from: w, to: count, by: workers)) }
 }
 
 /// One result slot per worker, read after they all finish.

@@ -188,14 +188,14 @@ public enum Resampler {
             let blocksPerRow = (blockCount + block - 1) / block
             let tasks = outerCount * blocksPerRow
             // One set of working buffers per worker, allocated before the work starts.
-            let workers = min(tasks, 4 * ProcessInfo.processInfo.activeProcessorCount)
+            let workers = parallelWorkerCount(tasks)
             let pool = (0..<workers).compactMap { _ in FFTW.DCTLineResampler.Buffers(resampler) }
             guard pool.count == workers else { return nil }
             let finiteInput = cleaned
             var out = [Float](repeating: 0, count: newShape.0 * newShape.1 * newShape.2)
             sharingStorage(of: data, and: &out) { src, dst in
-                parallelFor(workers) { w in
-                    for task in Swift.stride(from: w, to: tasks, by: workers) {
+                parallelForWorkers(tasks, workers: workers) { w, mine in
+                    for task in mine {
                         let (c, first) = (task / blocksPerRow, (task % blocksPerRow) * block)
                         resampler.apply(
                             src.base + c * inOuter + first * inLine, inputStride: inStride, inputLineStride: inLine,
@@ -221,18 +221,18 @@ public enum Resampler {
         guard let rows = FFTW.DCTLineResampler(inputLength: nx, outputLength: mx),
             let columns = FFTW.DCTLineResampler(inputLength: ny, outputLength: my)
         else { return nil }
-        let workers = min(nz, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        let workers = parallelWorkerCount(nz)
         let rowBuffers = (0..<workers).compactMap { _ in FFTW.DCTLineResampler.Buffers(rows) }
         let columnBuffers = (0..<workers).compactMap { _ in FFTW.DCTLineResampler.Buffers(columns) }
         guard rowBuffers.count == workers, columnBuffers.count == workers else { return nil }
         var out = [Float](repeating: 0, count: mx * my * nz)
         sharingStorage(of: data, and: &out) { src, dst in
-            parallelFor(workers) { w in
+            parallelForWorkers(nz, workers: workers) { w, planes in
                 // The plane after the x pass: mx × ny, zeroed for each plane
                 // (`apply` skips all-zero blocks and relies on zeros).
                 let plane = UnsafeMutablePointer<Float>.allocate(capacity: mx * ny)
                 defer { plane.deallocate() }
-                for z in Swift.stride(from: w, to: nz, by: workers) {
+                for z in planes {
                     plane.initialize(repeating: 0, count: mx * ny)
                     let from = src.base + z * nx * ny
                     for first in Swift.stride(from: 0, to: ny, by: rows.blockLines) {

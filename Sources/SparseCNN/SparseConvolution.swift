@@ -68,7 +68,7 @@ final class SparseConvolution: Layer {
         // arithmetic (`earl profile`'s full-resolution block, 4→8 and 8→16
         // channels, ran 3–4× faster). Training keeps the GEMM, whose
         // rounding the shipped model's weights were made with.
-        let direct = mode == .inference && Self.accumulatesDirectly(inChannels: cin, outChannels: cout)
+        let direct = mode == .inference && cin * cout <= Self.directProductLimit
         let scratchRows = direct ? 0 : book.maxPairs
         var gathered = [Float](repeating: 0, count: scratchRows * cin)
         var product = [Float](repeating: 0, count: scratchRows * cout)
@@ -116,13 +116,8 @@ final class SparseConvolution: Layer {
         return .sparse(SparseTensor(sites: sites, channels: cout, features: y))
     }
 
-    /// Whether a layer of these widths accumulates pairs in place instead of
-    /// by gather-GEMM-scatter (in `.inference`).
-    static func accumulatesDirectly(inChannels: Int, outChannels: Int) -> Bool {
-        inChannels * outChannels <= directProductLimit
-    }
-
-    /// `inChannels × outChannels` up to which `forward` accumulates in place.
+    /// `inChannels × outChannels` up to which `forward` (in `.inference`)
+    /// accumulates pairs in place instead of by gather-GEMM-scatter.
     static let directProductLimit = 128
 
     /// `y[outputRows[p]] += x[inputRows[p]] · W` for every pair p, W being

@@ -5,14 +5,31 @@ import Testing
     /// Results come back in index order whatever the scheduling; a failure
     /// reports the lowest failing index, after every index has run.
     @Test func parallelMapKeepsOrderAndReportsTheLowestFailure() throws {
-        #expect(try parallelMap(1000) { $0 * $0 } == (0..<1000).map { $0 * $0 })
-        #expect(try parallelMap(0) { $0 }.isEmpty)
+        #expect(parallelMap(1000) { $0 * $0 } == (0..<1000).map { $0 * $0 })
+        #expect(parallelMap(0) { $0 }.isEmpty)
         struct Failure: Error, Equatable { let index: Int }
         #expect(throws: Failure(index: 17)) {
             _ = try parallelMap(200) { i -> Int in
                 if i % 17 == 0 && i > 0 { throw Failure(index: i) }
                 return i
             }
+        }
+    }
+
+    /// Every task runs once, on the worker its stride gives it, and no worker
+    /// index is out of range; fewer tasks than workers leave none idle-indexed.
+    @Test func parallelForWorkersCoversEveryTaskOnce() {
+        for count in [0, 1, 3, 1000] {
+            let workers = parallelWorkerCount(count)
+            #expect(workers <= count)
+            let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+            defer { seen.deallocate() }
+            seen.initialize(repeating: -1)
+            let shared = SharedBuffer(seen.baseAddress!, count: seen.count)
+            parallelForWorkers(count) { w, tasks in
+                for t in tasks { shared[t] = w }
+            }
+            #expect((0..<count).allSatisfy { seen[$0] == $0 % workers })
         }
     }
 }
