@@ -9,11 +9,18 @@ public struct EARLSample {
     public var group: String
     public var label: EARLLabel
     public var prepared: PreparedScan
-    public init(name: String, group: String, label: EARLLabel, prepared: PreparedScan) {
+    /// Where the scan's reconstruction setting lies from EARL2's upper band
+    /// edge, from its IEC phantom: the largest (RC − upper limit) / band
+    /// width over spheres and RC metrics (`SettingLabel.edgeDistance`);
+    /// > 0 over-recovering (clinical). Optional; used for soft stage-1
+    /// targets (`EARLTrainingConfiguration.stage1EdgeSD`).
+    public var edgeDistance: Double?
+    public init(name: String, group: String, label: EARLLabel, prepared: PreparedScan, edgeDistance: Double? = nil) {
         self.name = name
         self.group = group
         self.label = label
         self.prepared = prepared
+        self.edgeDistance = edgeDistance
     }
 }
 
@@ -40,12 +47,21 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     /// Seeds the cross-validation folds when set (nil: `seed`), so runs
     /// with other training seeds can be scored on the same folds.
     public var foldSeed: UInt64?
+    /// Soft stage-1 targets when set: a scan's training target is
+    /// P(clinical) = Φ(d / sd), d its `edgeDistance`, the chance that a
+    /// repeated phantom scan of its setting, with phantom-measurement noise
+    /// of standard deviation `sd` band widths, falls on the same side of
+    /// the EARL2 upper edge. Every sample then needs an edge distance on
+    /// its label's side. nil: one-hot targets. Validation and early
+    /// stopping score against the labels either way.
+    public var stage1EdgeSD: Double?
 
     public init(
         input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
         training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, slabsPerScan: Int = 2, seed: UInt64 = 1,
-        ensembleSize: Int = 1, foldSeed: UInt64? = nil
+        ensembleSize: Int = 1, foldSeed: UInt64? = nil, stage1EdgeSD: Double? = nil
     ) {
+        self.stage1EdgeSD = stage1EdgeSD
         self.ensembleSize = ensembleSize
         self.foldSeed = foldSeed
         self.slabsPerScan = slabsPerScan
@@ -206,7 +222,9 @@ extension CrossValidationReport {
 /// inputs and writes only its own result slot; log lines are serialised by a lock.
 private final class StageRuns: @unchecked Sendable {
     /// `name` prefixes the job's log lines ("stage 1", "stage 2 member 3").
-    typealias Stage = (name: String, tensors: [SparseTensor], labels: [Int], groups: [String], architecture: Architecture, seed: UInt64)
+    typealias Stage = (
+        name: String, tensors: [SparseTensor], labels: [Int], targets: [[Double]]?, groups: [String], architecture: Architecture, seed: UInt64
+    )
     let stages: [Stage]
     var results: [(network: Network, history: TrainingHistory)?]
     private let log: ((String) -> Void)?
@@ -228,7 +246,7 @@ private final class StageRuns: @unchecked Sendable {
             }
         }
         let result = EARLTraining.trainStage(
-            s.tensors, labels: s.labels, groups: s.groups, architecture: s.architecture, configuration: configuration, seed: s.seed, log: write)
+            s.tensors, labels: s.labels, targets: s.targets, groups: s.groups, architecture: s.architecture, configuration: configuration, seed: s.seed, log: write)
         lock.lock()
         results[i] = result
         lock.unlock()
@@ -254,6 +272,7 @@ public enum EARLTraining {
         for (name, labels) in [("stage 1 (clinical/compliant)", stage1Labels), ("stage 2 (earl1/earl2)", stage2Labels)] where Set(labels).count < 2 {
             throw InputError.invalidData(path: "training set", problem: "\(name) needs samples of both classes")
         }
+        let stage1Targets = try configuration.stage1EdgeSD.map { sd in try samples.map { try stage1Target($0, sd: sd) } }
         let members = configuration.ensembleSize
         guard (1...EARLModel.maxMembers).contains(members) else {
             throw InputError.invalidSetting(name: "ensemble", problem: "\(members) networks per stage; 1…\(EARLModel.maxMembers) are allowed")
@@ -266,8 +285,8 @@ public enum EARLTraining {
                 let seed = configuration.seed &+ UInt64(k)
                 let suffix = members > 1 ? " member \(k + 1)" : ""
                 return [
-                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, samples.map(\.group), configuration.stage1Architecture, seed),
-                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, compliant.map(\.group), configuration.stage2Architecture, seed &+ 1),
+                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, stage1Targets, samples.map(\.group), configuration.stage1Architecture, seed),
+                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, nil, compliant.map(\.group), configuration.stage2Architecture, seed &+ 1),
                 ]
             })
         // The networks are independent and the CNN itself runs on one thread
@@ -283,6 +302,7 @@ public enum EARLTraining {
         }
         let stage1 = stride(from: 0, to: results.count, by: 2).map { results[$0] }, stage2 = stride(from: 1, to: results.count, by: 2).map { results[$0] }
         var notes = ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)"]
+        if let sd = configuration.stage1EdgeSD { notes["stage1Targets"] = "soft: P(clinical) = Φ(edge distance / \(sd))" }
         if members > 1 { notes["ensemble"] = "\(members) networks per stage, seeds \(configuration.seed)…\(configuration.seed &+ UInt64(members - 1))" }
         return try EARLModel(
             stage1: stage1.map(\.network), stage2: stage2.map(\.network), input: configuration.input, notes: notes,
@@ -315,8 +335,25 @@ public enum EARLTraining {
         return lines
     }
 
+    /// The soft stage-1 target of a sample (`stage1EdgeSD`): [P(clinical),
+    /// P(compliant)] with P(clinical) = Φ(edgeDistance / sd).
+    /// - Throws: `InputError.invalidData` naming the sample when it has no
+    ///   edge distance or one on the other side of the edge from its label.
+    public static func stage1Target(_ sample: EARLSample, sd: Double) throws -> [Double] {
+        guard let d = sample.edgeDistance, d.isFinite else {
+            throw InputError.invalidData(path: sample.name, problem: "soft stage-1 targets need an edge distance for every scan")
+        }
+        guard (d > 0) == (sample.label == .clinical) else {
+            throw InputError.invalidData(
+                path: sample.name,
+                problem: "edge distance \(d) puts the setting \(d > 0 ? "above" : "inside") EARL2's upper edge but the label is \(sample.label.rawValue)")
+        }
+        let clinical = 0.5 * erfc(-d / (sd * 2.0.squareRoot()))
+        return [clinical, 1 - clinical]
+    }
+
     static func trainStage(
-        _ tensors: [SparseTensor], labels: [Int], groups: [String], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64,
+        _ tensors: [SparseTensor], labels: [Int], targets: [[Double]]? = nil, groups: [String], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64,
         log: ((String) -> Void)?
     ) -> (network: Network, history: TrainingHistory) {
         // Validation scans share no group (anatomy, patient) with training
@@ -331,11 +368,11 @@ public enum EARLTraining {
         func slabs(_ indices: [Int], perScan: Int, stream: Int, mirror: Bool) -> [LabelledTensor] {
             var random = SplitMix64.stream(seed: seed, index: stream)
             return indices.flatMap { i -> [LabelledTensor] in
-                guard let thickness = configuration.input.slabSlices else { return [LabelledTensor(tensor: tensors[i], label: labels[i])] }
+                guard let thickness = configuration.input.slabSlices else { return [LabelledTensor(tensor: tensors[i], label: labels[i], target: targets?[i])] }
                 var all = tensors[i].zSlabs(thickness: thickness)
                 random.shuffle(&all)
                 return all.prefix(perScan).map { slab in
-                    LabelledTensor(tensor: mirror && random.nextUniform() < 0.5 ? slab.mirroredX() : slab, label: labels[i])
+                    LabelledTensor(tensor: mirror && random.nextUniform() < 0.5 ? slab.mirroredX() : slab, label: labels[i], target: targets?[i])
                 }
             }
         }

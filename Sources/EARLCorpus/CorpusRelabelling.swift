@@ -29,6 +29,18 @@ public struct CorpusRelabelling: Codable, Sendable {
         public var majority: SettingLabel.Category?
         /// The majority category's label; nil when there is no majority or it is not a label.
         public var label: EARLLabel?
+        /// `SettingLabel.edgeDistance` of every phantom scan, the corpus's
+        /// own first (nil when the corpus file has none).
+        public var edgeDistances: [Double]?
+
+        /// The mean edge distance over the phantom scans when it lies on
+        /// the side of EARL2's upper edge the majority label says (the
+        /// value `earl train --soft-stage1` reads), else nil.
+        public var meanEdgeDistance: Double? {
+            guard let label, let d = edgeDistances, !d.isEmpty else { return nil }
+            let mean = d.reduce(0, +) / Double(d.count)
+            return (mean > 0) == (label == .clinical) ? mean : nil
+        }
 
         /// Every phantom scan gave the same category.
         public var reproducible: Bool { repeats.allSatisfy { $0 == firstScan } }
@@ -44,6 +56,8 @@ public struct CorpusRelabelling: Codable, Sendable {
         public var settingID: Int
         public var corpusLabel: EARLLabel
         public var majorityLabel: EARLLabel?
+        /// The setting's `meanEdgeDistance`.
+        public var edgeDistance: Double?
     }
 
     public var kind = "earl-corpus-relabelling"
@@ -56,9 +70,13 @@ public struct CorpusRelabelling: Codable, Sendable {
     public var settings: [Setting]
     public var scans: [Scan]
 
-    /// `labels.csv` rows (file,label,group) for the scans with a majority label.
+    /// `labels.csv` rows (file,label,group,edge_distance) for the scans
+    /// with a majority label; the edge distance is empty where unknown.
     public var majorityLabelsCSV: String {
-        "file,label,group\n" + scans.compactMap { s in s.majorityLabel.map { "\(s.file),\($0.rawValue),\(s.group)\n" } }.joined()
+        "file,label,group,edge_distance\n"
+            + scans.compactMap { s in
+                s.majorityLabel.map { "\(s.file),\($0.rawValue),\(s.group)," + PatientCorpus.edgeDistanceField(s.edgeDistance) + "\n" }
+            }.joined()
     }
 
     /// Counts for the summary line: settings whose scans all agreed, changed
@@ -133,7 +151,11 @@ extension PatientCorpus {
             progress?.advance(note: "setting \(s.id): " + ([s.phantom.category] + repeats).map(\.rawValue).joined(separator: ", "))
             return CorpusRelabelling.Setting(
                 id: s.id, summary: s.setting.summary, firstScan: s.phantom.category, firstMargin: s.phantom.margin, repeats: repeats,
-                repeatMargins: verdicts.map(\.margin), majority: majority, label: majority?.label)
+                repeatMargins: verdicts.map(\.margin), majority: majority, label: majority?.label,
+                edgeDistances: s.phantom.edgeDistance.flatMap { first in
+                    let more = verdicts.compactMap(\.edgeDistance)
+                    return more.count == verdicts.count ? [first] + more : nil
+                })
         }
         let byID = Dictionary(uniqueKeysWithValues: checked.map { ($0.id, $0) })
         let scans = try manifest.scans.map { scan -> CorpusRelabelling.Scan in
@@ -141,7 +163,8 @@ extension PatientCorpus {
                 throw InputError.invalidData(path: manifestPath, problem: "scan \(scan.file) names setting \(scan.settingID), which is not listed")
             }
             return CorpusRelabelling.Scan(
-                file: scan.file, group: scan.group, settingID: scan.settingID, corpusLabel: scan.label, majorityLabel: setting.label)
+                file: scan.file, group: scan.group, settingID: scan.settingID, corpusLabel: scan.label, majorityLabel: setting.label,
+                edgeDistance: setting.meanEdgeDistance)
         }
         return CorpusRelabelling(
             phantomScans: phantomScans, placement: placement, minimumMargin: manifest.options.minimumMargin, settings: checked, scans: scans)

@@ -433,9 +433,21 @@ public struct PatientCorpus {
         var counts: [String: Int] = [:]
         for s in scans { counts[s.label.rawValue, default: 0] += 1 }
         let manifest = Manifest(options: options, settings: settings, scans: scans, rejectedSettings: rejected, labelCounts: counts)
-        let csv = "file,label,group\n" + scans.map { "\($0.file),\($0.label.rawValue),\($0.group)" }.joined(separator: "\n") + "\n"
-        try AtomicOutput.write(csv, to: folder + "/labels.csv")
+        try AtomicOutput.write(Self.labelsCSV(scans, settings: settings), to: folder + "/labels.csv")
         try ResultJSON.write(manifest, to: folder + "/corpus.json")
         return manifest
+    }
+
+    /// `labels.csv`: file,label,group and each scan's setting's
+    /// `edgeDistance` (for `earl train --soft-stage1`).
+    static func labelsCSV(_ scans: [Scan], settings: [LabelledSetting]) -> String {
+        "file,label,group,edge_distance\n"
+            + scans.map { s in "\(s.file),\(s.label.rawValue),\(s.group)," + edgeDistanceField(settings[s.settingID].phantom.edgeDistance) }
+            .joined(separator: "\n") + "\n"
+    }
+
+    /// A labels file's edge distance: six decimals, empty when unknown.
+    static func edgeDistanceField(_ d: Double?) -> String {
+        d.map { String(format: "%.6f", $0) } ?? ""
     }
 }

@@ -76,8 +76,17 @@ public struct SettingLabel: Codable, Sendable, Equatable {
     public var rcMax: [Double]
     public var rcMean: [Double]
     public var verdicts: [String: Bool]
+    /// Signed distance from EARL2's upper band edge: the largest (RC − upper
+    /// limit) / band width over spheres and both RC metrics, > 0 when some
+    /// sphere over-recovers (for an over-recovering phantom it equals
+    /// `margin`). The stage-1 classifier's boundary is where this is 0. nil
+    /// in corpus files written before it was kept.
+    public var edgeDistance: Double?
 
-    public init(category: Category, label: EARLLabel?, margin: Double, rcMax: [Double], rcMean: [Double], verdicts: [String: Bool]) {
+    public init(
+        category: Category, label: EARLLabel?, margin: Double, rcMax: [Double], rcMean: [Double], verdicts: [String: Bool], edgeDistance: Double? = nil
+    ) {
+        self.edgeDistance = edgeDistance
         self.category = category
         self.label = label
         self.margin = margin
@@ -217,7 +226,8 @@ public struct SettingLabeller: Sendable {
                 (category, margin) = (.mixed, 0)
             }
         }
-        return SettingLabel(category: category, label: category.label, margin: max(0, margin), rcMax: rcMax, rcMean: rcMean, verdicts: verdicts)
+        return SettingLabel(category: category, label: category.label, margin: max(0, margin), rcMax: rcMax, rcMean: rcMean, verdicts: verdicts,
+            edgeDistance: d2.above)
     }
 }
 

@@ -168,6 +168,18 @@ public enum SoftmaxCrossEntropy {
         g[label] -= Float(weight)
         return (loss, g)
     }
+
+    /// Cross-entropy against a target distribution `target` (non-negative,
+    /// summing to 1, one entry per logit): −Σ target[k] log p[k] times
+    /// `weight`, and its gradient (p − target) · weight. A one-hot target
+    /// gives `loss(logits:label:weight:)`.
+    public static func loss(logits: [Float], target: [Double], weight: Double = 1) -> (loss: Double, gradient: [Float]) {
+        precondition(target.count == logits.count, "one target probability per logit")
+        let p = softmax(logits)
+        var loss = 0.0
+        for k in p.indices where target[k] > 0 { loss -= target[k] * _log(max(p[k], 1e-300)) }
+        return (loss * weight, p.indices.map { Float((p[$0] - target[$0]) * weight) })
+    }
 }
 
 import Foundation

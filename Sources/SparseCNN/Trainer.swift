@@ -1,11 +1,15 @@
 import IQCore
-/// An input with its class index.
+/// An input with its class index and, optionally, a soft training target.
 public struct LabelledTensor {
     public var tensor: SparseTensor
     public var label: Int
-    public init(tensor: SparseTensor, label: Int) {
+    /// Class probabilities the training loss aims at instead of the one-hot
+    /// `label` (nil: one-hot). Validation always scores against `label`.
+    public var target: [Double]?
+    public init(tensor: SparseTensor, label: Int, target: [Double]? = nil) {
         self.tensor = tensor
         self.label = label
+        self.target = target
     }
 }
 
@@ -130,7 +134,12 @@ public enum Trainer {
                 for i in order[start..<end] {
                     let sample = training[i]
                     let logits = network.forward(sample.tensor)
-                    let (loss, g) = SoftmaxCrossEntropy.loss(logits: logits, label: sample.label, weight: weights[sample.label])
+                    let (loss, g) =
+                        if let target = sample.target {
+                            SoftmaxCrossEntropy.loss(logits: logits, target: target, weight: weights[sample.label])
+                        } else {
+                            SoftmaxCrossEntropy.loss(logits: logits, label: sample.label, weight: weights[sample.label])
+                        }
                     total += loss
                     network.backward(g)
                     if freshSamples { sample.tensor.sites.releaseCaches() }

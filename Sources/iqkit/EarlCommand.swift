@@ -88,8 +88,10 @@ struct EarlTrain: ParsableCommand {
         commandName: "train",
         abstract: "Train the two-stage classifier on your own labelled scans, with a k-fold cross-validation report.",
         discussion: """
-            The labels CSV has lines `file,label[,group]`: file relative to --data, label clinical, earl1 or earl2, \
-            group (optional) keeps scans of one patient in one fold. A header line `file,label…` is allowed; # starts a comment. \
+            The labels CSV has lines `file,label[,group[,edge_distance]]`: file relative to --data, label clinical, earl1 or earl2, \
+            group (optional) keeps scans of one patient in one fold, edge_distance (optional, for --soft-stage1) is the setting's \
+            phantom distance from EARL2's upper band edge in band widths (> 0 over-recovering; `simulate pet-patients` writes it). \
+            A header line `file,label…` is allowed; # starts a comment. \
             Exit 1 with --require-convergence when a network may not have converged, 2 on bad input.
             """)
 
@@ -127,6 +129,11 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Never stop a stage early before this many epochs.") var minEpochs: Int = 30
     @Option(help: "Learning-rate schedule: cosine (decays to 5 % at the last epoch) or constant.")
     var schedule: TrainingConfiguration.LearningRateSchedule = .cosine
+    @Option(
+        help: ArgumentHelp(
+            "Soft stage-1 targets: P(clinical) = Φ(edge_distance / sd), the chance a repeated phantom scan lands on the same side of EARL2's upper edge given phantom noise of sd band widths (every scan needs an edge_distance on its label's side).",
+            valueName: "sd"))
+    var softStage1: Double?
     @Flag(
         help: """
             Exit 1 when a network trained in this run kept a validation loss above \(EARLTraining.convergenceLossLimit) (the convergence warning); \
@@ -149,6 +156,7 @@ struct EarlTrain: ParsableCommand {
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
         if !(maxGradientNorm.isFinite && maxGradientNorm >= 0) { throw ValidationError("--max-gradient-norm must be ≥ 0") }
         if !(voxelMM.isFinite && voxelMM >= 1 && voxelMM <= 12) { throw ValidationError("--voxel-mm must be 1…12") }
+        if let softStage1, !(softStage1.isFinite && softStage1 > 0 && softStage1 <= 10) { throw ValidationError("--soft-stage1 must be in (0, 10]") }
     }
 
     func run() throws {
@@ -160,17 +168,28 @@ struct EarlTrain: ParsableCommand {
         input.features = features.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         input.resampling = resampling
         _ = try ScanPreprocessor(input: input)
+        if softStage1 != nil {
+            // Checked before any scan is read, so a bad labels file fails at once.
+            for e in entries {
+                guard let d = e.edgeDistance else { throw InputError.invalidData(path: labels, problem: "\(e.file) has no edge_distance (needed by --soft-stage1)") }
+                guard (d > 0) == (e.label == .clinical) else {
+                    throw InputError.invalidData(path: labels, problem: "\(e.file): edge_distance \(d) is on the other side of EARL2's upper edge from its label \(e.label.rawValue)")
+                }
+            }
+        }
         var samples: [EARLSample] = []
         for e in entries {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
             let volume = try loadFinite(path, read.nifti)
-            samples.append(try EARLTraining.sample(volume, name: e.file, group: e.group, label: e.label, input: input))
+            var sample = try EARLTraining.sample(volume, name: e.file, group: e.group, label: e.label, input: input)
+            sample.edgeDistance = e.edgeDistance
+            samples.append(sample)
             log?("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
         }
         let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
                 maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
                 maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed,
-            ensembleSize: ensemble, foldSeed: foldSeed)
+            ensembleSize: ensemble, foldSeed: foldSeed, stage1EdgeSD: softStage1)
         // What --require-convergence turns into exit 1, collected over the CV and the final model.
         var unconverged: [String] = []
         if folds >= 2 {
@@ -316,6 +335,9 @@ enum LabelsCSV {
         var file: String
         var label: EARLLabel
         var group: String
+        /// The optional fourth field: the setting's signed distance from
+        /// EARL2's upper band edge (`SettingLabel.edgeDistance`).
+        var edgeDistance: Double? = nil
     }
 
     /// - Throws: `InputError.invalidData` naming the file and line.
@@ -330,13 +352,23 @@ enum LabelsCSV {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let at = "\(path):\(n + 1)"
             if entries.isEmpty && seen.isEmpty && fields.first?.lowercased() == "file" { continue }
-            guard fields.count == 2 || fields.count == 3 else { throw InputError.invalidData(path: at, problem: "expected file,label[,group], got \(fields.count) fields") }
+            guard (2...4).contains(fields.count) else {
+                throw InputError.invalidData(path: at, problem: "expected file,label[,group[,edge_distance]], got \(fields.count) fields")
+            }
             guard !fields[0].isEmpty else { throw InputError.invalidData(path: at, problem: "empty file name") }
             guard let label = EARLLabel(rawValue: fields[1].lowercased()) else {
                 throw InputError.invalidData(path: at, problem: "label \"\(fields[1])\" is not clinical, earl1 or earl2")
             }
             guard seen.insert(fields[0]).inserted else { throw InputError.invalidData(path: at, problem: "\(fields[0]) is listed twice") }
-            entries.append(Entry(file: fields[0], label: label, group: fields.count == 3 && !fields[2].isEmpty ? fields[2] : fields[0]))
+            var edgeDistance: Double?
+            if fields.count == 4 && !fields[3].isEmpty {
+                guard let d = Double(fields[3]), d.isFinite else {
+                    throw InputError.invalidData(path: at, problem: "edge distance \"\(fields[3])\" is not a finite number")
+                }
+                edgeDistance = d
+            }
+            entries.append(
+                Entry(file: fields[0], label: label, group: fields.count >= 3 && !fields[2].isEmpty ? fields[2] : fields[0], edgeDistance: edgeDistance))
         }
         if entries.isEmpty { throw InputError.invalidData(path: path, problem: "no labelled scans") }
         return entries

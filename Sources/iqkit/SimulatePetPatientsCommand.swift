@@ -19,7 +19,7 @@ struct SimulatePetPatients: ParsableCommand {
             that band set, clinical when it recovers more than EARL2 allows. Settings meeting both, too smooth for either, or \
             within --minimum-margin band widths of the deciding edge, or (with --phantom-scans) whose verdict changes between \
             phantom scans, are not used (counted in corpus.json). The train and test \
-            splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within \(exclusion) mm of a test grid). Writes the scans, labels.csv (file,label,group) and corpus.json.
+            splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within \(exclusion) mm of a test grid). Writes the scans, labels.csv (file,label,group,edge_distance: the phantom's distance from EARL2's upper band edge, for `earl train --soft-stage1`) and corpus.json.
             """)
 
     @Argument(help: "Output folder.") var output: String
@@ -75,7 +75,7 @@ struct SimulateRelabel: ParsableCommand {
     @Option(help: "Phantom scans per setting, the corpus's own included (odd numbers avoid ties).") var phantomScans: Int = 5
     @Option(help: "random: each further phantom scan placed anew (rotation, sub-voxel shift), as a site repeating its scan; centred: placed as the corpus's own scan, only the noise changes (the same noise as with random).")
     var placement: SettingLabeller.Placement = .random
-    @Option(help: "Write the majority labels here (labels.csv format: file,label,group), for `earl evaluate` or `earl train`.") var out: String
+    @Option(help: "Write the majority labels here (labels.csv format: file,label,group,edge_distance, the distance averaged over the phantom scans), for `earl evaluate` or `earl train`.") var out: String
     @Option(help: "Write every setting's phantom-scan categories and every scan's two labels here (JSON).") var json: String?
 
     func run() throws {

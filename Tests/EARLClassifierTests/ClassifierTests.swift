@@ -151,6 +151,42 @@ import EARLClassifier
         #expect(EARLTraining.convergenceWarnings(single).map { $0.prefix(28) } == ["stage 2 kept epoch 1 of 3 at"])
     }
 
+    /// Soft stage-1 targets: Φ(d / sd) against its closed form, refused
+    /// (naming the scan) without an edge distance or with one on the other
+    /// side of the edge from the label; trained with them, stage 1 differs
+    /// from one-hot training while stage 2, untouched, is the same to the bit.
+    @Test func softStage1Targets() throws {
+        func sample(_ label: EARLLabel, _ d: Double?) throws -> EARLSample {
+            var s = try Self.samples(0..<1).first { $0.label == label }!
+            s.edgeDistance = d
+            return s
+        }
+        let phi1 = 0.841_344_746_068_542_9  // Φ(1)
+        let t = try EARLTraining.stage1Target(try sample(.clinical, 0.2), sd: 0.2)
+        #expect(abs(t[0] - phi1) < 1e-12 && abs(t[0] + t[1] - 1) < 1e-15)
+        let u = try EARLTraining.stage1Target(try sample(.earl2, -0.4), sd: 0.2)
+        #expect(abs(u[0] - (1 - 0.977_249_868_051_820_8)) < 1e-12)  // 1 − Φ(2)
+        for (label, d) in [(EARLLabel.earl2, 0.1), (.clinical, -0.1), (.earl1, nil)] {
+            #expect(throws: InputError.self) { try EARLTraining.stage1Target(try sample(label, d), sd: 0.2) }
+        }
+        var samples = try Self.samples(0..<4)
+        for i in samples.indices { samples[i].edgeDistance = [EARLLabel.clinical: 0.15, .earl1: -0.9, .earl2: -0.2][samples[i].label] }
+        var config = Self.configuration
+        config.training.maxEpochs = 3
+        let hard = try EARLTraining.train(samples, configuration: config)
+        config.stage1EdgeSD = 0.12
+        let soft = try EARLTraining.train(samples, configuration: config)
+        #expect(soft.notes["stage1Targets"] == "soft: P(clinical) = Φ(edge distance / 0.12)")
+        #expect(hard.notes["stage1Targets"] == nil)
+        let x = samples[0].prepared.tensor
+        #expect(soft.stage1[0].predict(x) != hard.stage1[0].predict(x))
+        #expect(soft.stage2[0].predict(x) == hard.stage2[0].predict(x))
+        samples[1].edgeDistance = nil
+        #expect(throws: InputError.invalidData(path: samples[1].name, problem: "soft stage-1 targets need an edge distance for every scan")) {
+            try EARLTraining.train(samples, configuration: config)
+        }
+    }
+
     /// Cross-validation keeps each anatomy in one fold, tests every scan once,
     /// and reports consistent confusion matrices.
     @Test func crossValidationReport() throws {

@@ -50,6 +50,26 @@ import Testing
         #expect(edge.margin <= 0.02 + 1e-9)
     }
 
+    /// The edge distance is each RC's signed distance from EARL2's upper
+    /// limit in band widths, the largest over spheres and metrics: f − 1 for
+    /// RCs at fraction f of every EARL2 band, the one raised sphere when
+    /// only one sticks out, and the margin of an over-recovering phantom.
+    @Test func edgeDistanceIsTheLargestExcessOverEARL2() throws {
+        for f in [0.1, 0.5, 0.9, 1.25] {
+            let c = Self.categorise(Self.at(Self.earl2, f))
+            #expect(abs(try #require(c.edgeDistance) - (f - 1)) < 1e-9, "f = \(f)")
+        }
+        var rc = Self.at(Self.earl2, 0.5)
+        let band = try #require(Self.earl2.bands(diameterMM: 10)).rcMax
+        rc.rcMax[5] = band[1] + 0.3 * (band[1] - band[0])
+        let raised = Self.categorise(rc)
+        #expect(abs(try #require(raised.edgeDistance) - 0.3) < 1e-9)
+        #expect(raised.category == .overRecovering)
+        #expect(abs(raised.margin - 0.3) < 1e-9)
+        let earl1 = Self.categorise(Self.at(Self.earl1, 0.5))
+        #expect(try #require(earl1.edgeDistance) < 0)
+    }
+
     @Test func overlappingBandsMeetBoth() {
         // A band set identical to EARL1 under another name: every EARL1 phantom meets both.
         var twin = Self.earl1

@@ -1,3 +1,4 @@
+import Foundation
 import IQCore
 import Testing
 import SparseCNN
@@ -127,5 +128,33 @@ import SparseCNN
             let numeric = (SoftmaxCrossEntropy.loss(logits: p, label: 0).loss - SoftmaxCrossEntropy.loss(logits: m, label: 0).loss) / 2e-2
             #expect(abs(numeric - Double(g[i])) < 1e-4, "logit \(i): \(numeric) vs \(g[i])")
         }
+    }
+
+    /// The soft-target loss: its gradient against central differences (same
+    /// tolerance as above), a one-hot target gives the class-index loss and
+    /// gradient, and the loss never falls below the target's entropy
+    /// (Gibbs' inequality), reaching it when the softmax equals the target.
+    @Test func softTargetCrossEntropy() {
+        let logits: [Float] = [0.3, -1.2, 2.0]
+        let target = [0.2, 0.1, 0.7]
+        let (loss, g) = SoftmaxCrossEntropy.loss(logits: logits, target: target, weight: 1.5)
+        for i in 0..<3 {
+            var p = logits, m = logits
+            p[i] += 1e-2
+            m[i] -= 1e-2
+            let numeric =
+                (SoftmaxCrossEntropy.loss(logits: p, target: target, weight: 1.5).loss - SoftmaxCrossEntropy.loss(logits: m, target: target, weight: 1.5).loss) / 2e-2
+            #expect(abs(numeric - Double(g[i])) < 1e-4, "logit \(i): \(numeric) vs \(g[i])")
+        }
+        let hard = SoftmaxCrossEntropy.loss(logits: logits, label: 2, weight: 1.5)
+        let oneHot = SoftmaxCrossEntropy.loss(logits: logits, target: [0, 0, 1], weight: 1.5)
+        #expect(abs(hard.loss - oneHot.loss) < 1e-12)
+        for i in 0..<3 { #expect(abs(hard.gradient[i] - oneHot.gradient[i]) < 1e-6) }
+        let entropy = -target.reduce(0) { $0 + $1 * log($1) }
+        #expect(loss / 1.5 > entropy)
+        let matching = target.map { Float(log($0)) }
+        let atTarget = SoftmaxCrossEntropy.loss(logits: matching, target: target)
+        #expect(abs(atTarget.loss - entropy) < 1e-6)
+        for v in atTarget.gradient { #expect(abs(v) < 1e-6) }
     }
 }

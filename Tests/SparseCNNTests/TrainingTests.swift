@@ -43,6 +43,35 @@ import SparseCNN
         #expect(history.epochs[history.bestEpoch].validationLoss ?? .infinity < history.epochs[0].validationLoss ?? 0)
     }
 
+    /// Soft targets are what the network learns: trained towards 0.8 on
+    /// the labelled class of the toy problem, its held-out probability of
+    /// the true class settles near 0.8, where one-hot training of the same
+    /// network goes near 1. The soft training loss can never fall below the
+    /// targets' entropy H(0.8) = 0.500 nats (Gibbs' inequality).
+    @Test func softTargetsAreLearnt() {
+        func train(soft: Bool) -> (meanTrueClass: Double, losses: [Double]) {
+            let net = Network(architecture: Self.toyArchitecture, seed: 1)
+            func softened(_ samples: [LabelledTensor]) -> [LabelledTensor] {
+                samples.map { s in
+                    var s = s
+                    if soft { s.target = s.label == 0 ? [0.8, 0.2] : [0.2, 0.8] }
+                    return s
+                }
+            }
+            let config = TrainingConfiguration(maxEpochs: 60, batchSize: 4, learningRate: 1e-2, patience: 15, seed: 2)
+            let history = Trainer.train(net, training: softened(Self.set(0..<100)), validation: Self.set(100..<130), configuration: config)
+            let test = Self.set(200..<240)
+            let mean = test.reduce(0.0) { $0 + net.predict($1.tensor)[$1.label] } / Double(test.count)
+            return (mean, history.epochs.map(\.trainingLoss))
+        }
+        let soft = train(soft: true), hard = train(soft: false)
+        print("toy problem: mean P(true class) \(soft.meanTrueClass) soft, \(hard.meanTrueClass) one-hot")
+        let entropy = -(0.8 * log(0.8) + 0.2 * log(0.2))
+        #expect(soft.losses.allSatisfy { $0 >= entropy - 1e-9 })
+        #expect(abs(soft.meanTrueClass - 0.8) < 0.1)
+        #expect(hard.meanTrueClass > 0.9)
+    }
+
     /// The cosine schedule against its closed form: 1 at the first epoch,
     /// 0.05 at the last, 0.525 halfway, monotone in between; constant is 1.
     @Test func cosineScheduleMatchesClosedForm() {

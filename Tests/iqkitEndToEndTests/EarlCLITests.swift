@@ -120,6 +120,20 @@ import Testing
         #expect(goodList.status == 2)
         #expect(goodList.stderr.contains("a.nii") && !goodList.stderr.contains("feature"), "\(goodList.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
+        // The edge distance column: a number or empty; --soft-stage1 needs it
+        // on every row, on its label's side, and says so before reading scans.
+        try Data("file,label,group,edge_distance\na.nii,earl1,g,-0.5\nb.nii,clinical,g,lots\n".utf8).write(to: URL(fileURLWithPath: dir + "/d.csv"))
+        let badDistance = try CLIRunner.run(["earl", "train", "--data", dir, "--labels", dir + "/d.csv", "--out", dir + "/m.json"])
+        #expect(badDistance.status == 2 && badDistance.stderr.contains("d.csv:3: edge distance \"lots\" is not a finite number"), "\(badDistance.stderr)")
+        let soft = ["earl", "train", "--data", dir, "--out", dir + "/m.json", "--soft-stage1", "0.1", "--labels"]
+        let noDistance = try CLIRunner.run(soft + [dir + "/one.csv"])
+        #expect(noDistance.status == 2 && noDistance.stderr.contains("one.csv: a.nii has no edge_distance (needed by --soft-stage1)"), "\(noDistance.stderr)")
+        try Data("a.nii,earl2,g,0.3\n".utf8).write(to: URL(fileURLWithPath: dir + "/side.csv"))
+        let wrongSide = try CLIRunner.run(soft + [dir + "/side.csv"])
+        #expect(wrongSide.status == 2 && wrongSide.stderr.contains("side.csv: a.nii: edge_distance 0.3 is on the other side"), "\(wrongSide.stderr)")
+        let badSD = try CLIRunner.run(soft + [dir + "/side.csv", "--soft-stage1", "0"])
+        #expect(badSD.status == 2 && badSD.stderr.contains("--soft-stage1 must be in (0, 10]"), "\(badSD.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
     }
 
     /// `--require-convergence`: one epoch from seeded weights cannot bring a
@@ -156,8 +170,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.simulateCorpus(dir + "/corpus", count: 3)
         let csv = try String(contentsOfFile: dir + "/corpus/labels.csv", encoding: .utf8)
-        #expect(csv.split(separator: "\n").count == 4)
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.count == 4 && rows[0] == ["file", "label", "group", "edge_distance"])
         for label in ["clinical", "earl1", "earl2"] { #expect(csv.contains(",\(label),anatomy-")) }
+        // Each scan's edge distance is its setting's phantom's, on its label's side.
+        for row in rows.dropFirst() {
+            let d = try #require(Double(row[3]))
+            #expect((d > 0) == (row[1] == "clinical"), "\(row)")
+        }
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/corpus/corpus.json"))) as? [String: Any]
         #expect(manifest?["kind"] as? String == "earl-corpus")
         let evaluation = try CLIRunner.run(["earl", "evaluate", "--data", dir + "/corpus", "--labels", dir + "/corpus/labels.csv", "--json", dir + "/e.json"])
