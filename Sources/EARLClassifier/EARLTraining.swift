@@ -340,16 +340,19 @@ public enum EARLTraining {
     /// - Throws: `InputError.invalidData` naming the sample when it has no
     ///   edge distance or one on the other side of the edge from its label.
     public static func stage1Target(_ sample: EARLSample, sd: Double) throws -> [Double] {
-        guard let d = sample.edgeDistance, d.isFinite else {
-            throw InputError.invalidData(path: sample.name, problem: "soft stage-1 targets need an edge distance for every scan")
+        if let problem = softTargetProblem(label: sample.label, edgeDistance: sample.edgeDistance) {
+            throw InputError.invalidData(path: sample.name, problem: problem)
         }
-        guard (d > 0) == (sample.label == .clinical) else {
-            throw InputError.invalidData(
-                path: sample.name,
-                problem: "edge distance \(d) puts the setting \(d > 0 ? "above" : "inside") EARL2's upper edge but the label is \(sample.label.rawValue)")
-        }
-        let clinical = 0.5 * erfc(-d / (sd * 2.0.squareRoot()))
+        let clinical = 0.5 * erfc(-(sample.edgeDistance ?? 0) / (sd * 2.0.squareRoot()))
         return [clinical, 1 - clinical]
+    }
+
+    /// Why a scan cannot have a soft stage-1 target (nil: it can): it needs
+    /// a finite edge distance, > 0 exactly when its label is clinical.
+    public static func softTargetProblem(label: EARLLabel, edgeDistance: Double?) -> String? {
+        guard let d = edgeDistance, d.isFinite else { return "no edge distance (soft stage-1 targets need one for every scan)" }
+        guard (d > 0) == (label == .clinical) else { return "edge distance \(d) is on the other side of EARL2's upper edge from its label \(label.rawValue)" }
+        return nil
     }
 
     static func trainStage(

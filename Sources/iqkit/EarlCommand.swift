@@ -171,9 +171,8 @@ struct EarlTrain: ParsableCommand {
         if softStage1 != nil {
             // Checked before any scan is read, so a bad labels file fails at once.
             for e in entries {
-                guard let d = e.edgeDistance else { throw InputError.invalidData(path: labels, problem: "\(e.file) has no edge_distance (needed by --soft-stage1)") }
-                guard (d > 0) == (e.label == .clinical) else {
-                    throw InputError.invalidData(path: labels, problem: "\(e.file): edge_distance \(d) is on the other side of EARL2's upper edge from its label \(e.label.rawValue)")
+                if let problem = EARLTraining.softTargetProblem(label: e.label, edgeDistance: e.edgeDistance) {
+                    throw InputError.invalidData(path: labels, problem: "\(e.file): " + problem)
                 }
             }
         }

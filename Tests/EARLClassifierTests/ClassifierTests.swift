@@ -182,7 +182,7 @@ import EARLClassifier
         #expect(soft.stage1[0].predict(x) != hard.stage1[0].predict(x))
         #expect(soft.stage2[0].predict(x) == hard.stage2[0].predict(x))
         samples[1].edgeDistance = nil
-        #expect(throws: InputError.invalidData(path: samples[1].name, problem: "soft stage-1 targets need an edge distance for every scan")) {
+        #expect(throws: InputError.invalidData(path: samples[1].name, problem: "no edge distance (soft stage-1 targets need one for every scan)")) {
             try EARLTraining.train(samples, configuration: config)
         }
     }

@@ -127,10 +127,10 @@ import Testing
         #expect(badDistance.status == 2 && badDistance.stderr.contains("d.csv:3: edge distance \"lots\" is not a finite number"), "\(badDistance.stderr)")
         let soft = ["earl", "train", "--data", dir, "--out", dir + "/m.json", "--soft-stage1", "0.1", "--labels"]
         let noDistance = try CLIRunner.run(soft + [dir + "/one.csv"])
-        #expect(noDistance.status == 2 && noDistance.stderr.contains("one.csv: a.nii has no edge_distance (needed by --soft-stage1)"), "\(noDistance.stderr)")
+        #expect(noDistance.status == 2 && noDistance.stderr.contains("one.csv: a.nii: no edge distance (soft stage-1 targets need one for every scan)"), "\(noDistance.stderr)")
         try Data("a.nii,earl2,g,0.3\n".utf8).write(to: URL(fileURLWithPath: dir + "/side.csv"))
         let wrongSide = try CLIRunner.run(soft + [dir + "/side.csv"])
-        #expect(wrongSide.status == 2 && wrongSide.stderr.contains("side.csv: a.nii: edge_distance 0.3 is on the other side"), "\(wrongSide.stderr)")
+        #expect(wrongSide.status == 2 && wrongSide.stderr.contains("side.csv: a.nii: edge distance 0.3 is on the other side of EARL2's upper edge from its label earl2"), "\(wrongSide.stderr)")
         let badSD = try CLIRunner.run(soft + [dir + "/side.csv", "--soft-stage1", "0"])
         #expect(badSD.status == 2 && badSD.stderr.contains("--soft-stage1 must be in (0, 10]"), "\(badSD.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
