@@ -313,22 +313,30 @@ public enum EARLTraining {
     /// network's kept epoch counts as not converged: a network that has
     /// learned its task gets near 0 (the shipped model's stages: 0.010 and
     /// 0.002), one that has not stays near ln 2 ≈ 0.69 (a coin toss).
+    /// Networks trained towards soft targets are allowed this much above
+    /// their targets' own loss (`TrainingHistory.validationTargetLoss`).
     public static let convergenceLossLimit = 0.2
 
     /// One line per network of `model` whose kept epoch has a validation
-    /// loss above `convergenceLossLimit` (none for networks trained without
-    /// a validation set), naming its stage, member, epoch and loss.
+    /// loss above `convergenceLossLimit` (plus the soft targets' own loss,
+    /// if any; none for networks trained without a validation set), naming
+    /// its stage, member, epoch and loss.
     public static func convergenceWarnings(_ model: EARLModel) -> [String] {
         var lines: [String] = []
         for (name, histories) in [("stage 1", model.histories.stage1), ("stage 2", model.histories.stage2)] {
             for (k, history) in histories.enumerated() {
                 guard let history, history.epochs.indices.contains(history.bestEpoch),
-                    let loss = history.epochs[history.bestEpoch].validationLoss, loss > convergenceLossLimit
+                    let loss = history.epochs[history.bestEpoch].validationLoss
                 else { continue }
+                let floor = history.validationTargetLoss ?? 0
+                guard loss > floor + convergenceLossLimit else { continue }
                 let member = histories.count > 1 ? " member \(k + 1)" : ""
+                let limit =
+                    history.validationTargetLoss.map { String(format: "the soft targets' own %.3f + \(convergenceLossLimit)", $0) }
+                    ?? "\(convergenceLossLimit)"
                 lines.append(
                     "\(name)\(member) kept epoch \(history.bestEpoch + 1) of \(history.epochs.count) at validation loss "
-                        + String(format: "%.3f", loss) + " (above \(convergenceLossLimit)): it may not have converged; "
+                        + String(format: "%.3f", loss) + " (above \(limit)): it may not have converged; "
                         + "train with other seeds (--seed, --ensemble) and compare")
             }
         }

@@ -86,6 +86,11 @@ public struct TrainingHistory: Codable, Equatable, Sendable {
     /// 0-based index into `epochs` of the kept weights.
     public var bestEpoch: Int = 0
     public var stoppedEarly = false
+    /// With soft targets on the validation set: the validation loss a
+    /// network that reproduced those targets exactly would score (mean
+    /// −log target[label]), the floor its hard-label validation loss
+    /// approaches. nil for one-hot targets, whose floor is 0.
+    public var validationTargetLoss: Double?
 }
 
 /// Mini-batch training with AdamW and early stopping on a validation set.
@@ -119,6 +124,10 @@ public enum Trainer {
         var training = epochSamples(0)
         let weights = classWeights(training.map(\.label), classes: network.architecture.classes.count, balance: configuration.balanceClasses)
         var history = TrainingHistory()
+        if validation.contains(where: { $0.target != nil }) {
+            history.validationTargetLoss =
+                validation.reduce(0.0) { sum, s in sum - log(max(s.target?[s.label] ?? 1, 1e-300)) } / Double(validation.count)
+        }
         var best = (loss: Double.infinity, weights: network.snapshot())
         let batch = max(1, configuration.batchSize)
         for epoch in 0..<max(1, configuration.maxEpochs) {

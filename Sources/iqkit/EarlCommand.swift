@@ -136,7 +136,8 @@ struct EarlTrain: ParsableCommand {
     var softStage1: Double?
     @Flag(
         help: """
-            Exit 1 when a network trained in this run kept a validation loss above \(EARLTraining.convergenceLossLimit) (the convergence warning); \
+            Exit 1 when a network trained in this run kept a validation loss above \(EARLTraining.convergenceLossLimit) \
+            (with --soft-stage1: above the soft targets' own loss plus that; the convergence warning); \
             a final model with such a network is then not written to --out. Cross-validation reports are written either way.
             """)
     var requireConvergence = false

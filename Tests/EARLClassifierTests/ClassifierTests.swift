@@ -149,6 +149,17 @@ import EARLClassifier
         #expect(warnings.first?.hasPrefix("stage 1 member 2 kept epoch 1 of 3 at validation loss 0.470") == true, "\(warnings)")
         let single = try EARLModel(stage1: net(EARLModel.stage1Classes, 1), stage2: net(EARLModel.stage2Classes, 3), input: Self.input, histories: (converged, stuck))
         #expect(EARLTraining.convergenceWarnings(single).map { $0.prefix(28) } == ["stage 2 kept epoch 1 of 3 at"])
+        // Soft targets: the limit sits above the targets' own loss. A kept
+        // loss of 0.47 is 0.17 above a floor of 0.30 (no warning) and 0.27
+        // above one of 0.20 (a warning that names the floor).
+        var softOK = stuck, softStuck = stuck
+        softOK.validationTargetLoss = 0.30
+        softStuck.validationTargetLoss = 0.20
+        let soft = try EARLModel(stage1: [net(EARLModel.stage1Classes, 1), net(EARLModel.stage1Classes, 2)], stage2: [net(EARLModel.stage2Classes, 3)],
+            input: Self.input, histories: ([softOK, softStuck], [nil]))
+        let softWarnings = EARLTraining.convergenceWarnings(soft)
+        #expect(softWarnings.count == 1)
+        #expect(softWarnings.first?.hasPrefix("stage 1 member 2 kept epoch 1 of 3 at validation loss 0.470 (above the soft targets' own 0.200 + 0.2)") == true, "\(softWarnings)")
     }
 
     /// Soft stage-1 targets: Φ(d / sd) against its closed form, refused

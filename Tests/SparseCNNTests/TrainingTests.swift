@@ -49,7 +49,7 @@ import SparseCNN
     /// network goes near 1. The soft training loss can never fall below the
     /// targets' entropy H(0.8) = 0.500 nats (Gibbs' inequality).
     @Test func softTargetsAreLearnt() {
-        func train(soft: Bool) -> (meanTrueClass: Double, losses: [Double]) {
+        func train(soft: Bool) -> (meanTrueClass: Double, losses: [Double], history: TrainingHistory) {
             let net = Network(architecture: Self.toyArchitecture, seed: 1)
             func softened(_ samples: [LabelledTensor]) -> [LabelledTensor] {
                 samples.map { s in
@@ -59,10 +59,10 @@ import SparseCNN
                 }
             }
             let config = TrainingConfiguration(maxEpochs: 60, batchSize: 4, learningRate: 1e-2, patience: 15, seed: 2)
-            let history = Trainer.train(net, training: softened(Self.set(0..<100)), validation: Self.set(100..<130), configuration: config)
+            let history = Trainer.train(net, training: softened(Self.set(0..<100)), validation: softened(Self.set(100..<130)), configuration: config)
             let test = Self.set(200..<240)
             let mean = test.reduce(0.0) { $0 + net.predict($1.tensor)[$1.label] } / Double(test.count)
-            return (mean, history.epochs.map(\.trainingLoss))
+            return (mean, history.epochs.map(\.trainingLoss), history)
         }
         let soft = train(soft: true), hard = train(soft: false)
         print("toy problem: mean P(true class) \(soft.meanTrueClass) soft, \(hard.meanTrueClass) one-hot")
@@ -70,6 +70,14 @@ import SparseCNN
         #expect(soft.losses.allSatisfy { $0 >= entropy - 1e-9 })
         #expect(abs(soft.meanTrueClass - 0.8) < 0.1)
         #expect(hard.meanTrueClass > 0.9)
+        // The validation set's own floor: every target gives its label 0.8,
+        // so a network that learnt the targets scores −log 0.8 there; the
+        // kept epoch is close to it (the validation loss still scores the
+        // hard labels). One-hot targets record no floor.
+        #expect(abs((soft.history.validationTargetLoss ?? .nan) + log(0.8)) < 1e-12)
+        let kept = soft.history.epochs[soft.history.bestEpoch].validationLoss ?? .nan
+        #expect(abs(kept + log(0.8)) < 0.1, "kept validation loss \(kept)")
+        #expect(hard.history.validationTargetLoss == nil)
     }
 
     /// The cosine schedule against its closed form: 1 at the first epoch,
