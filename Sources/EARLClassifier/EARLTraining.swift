@@ -380,10 +380,15 @@ public enum EARLTraining {
             var random = SplitMix64.stream(seed: seed, index: stream)
             return indices.flatMap { i -> [LabelledTensor] in
                 guard let thickness = configuration.input.slabSlices else { return [LabelledTensor(tensor: tensors[i], label: labels[i], target: targets?[i])] }
-                var all = tensors[i].zSlabs(thickness: thickness)
-                random.shuffle(&all)
-                return all.prefix(perScan).map { slab in
-                    LabelledTensor(tensor: mirror && random.nextUniform() < 0.5 ? slab.mirroredX() : slab, label: labels[i], target: targets?[i])
+                // Only the drawn slabs are built (each builds its sites'
+                // coordinate map); the draw shuffles the slab indices, the
+                // same permutation a shuffle of the slabs would make.
+                let layout = tensors[i].zSlabLayout(thickness: thickness)
+                var order = Array(0..<layout.count)
+                random.shuffle(&order)
+                return order.prefix(perScan).map { k in
+                    let slab = tensors[i].zSlab(k, of: layout)
+                    return LabelledTensor(tensor: mirror && random.nextUniform() < 0.5 ? slab.mirroredX() : slab, label: labels[i], target: targets?[i])
                 }
             }
         }

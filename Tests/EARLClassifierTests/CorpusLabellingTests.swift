@@ -373,6 +373,13 @@ import Testing
         #expect(t.zSlabs(thickness: 8).count == 4)
         #expect(t.zSlabs(thickness: 8, minimumFraction: 0.5).count == 3)
         #expect(t.zSlabs(thickness: 100).count == 1)
+        // The layout training draws from: as many slabs, each built alone
+        // equal to zSlabs's; one slab is the tensor itself, not a copy.
+        let layout = t.zSlabLayout(thickness: 8, minimumFraction: 0.5)
+        #expect(layout.count == 3)
+        let drawn = t.zSlab(2, of: layout), listed = t.zSlabs(thickness: 8, minimumFraction: 0.5)[2]
+        #expect(drawn.sites.coordinates == listed.sites.coordinates && drawn.features == listed.features)
+        #expect(t.zSlab(0, of: t.zSlabLayout(thickness: 100)).sites === t.sites)
     }
 
     /// Mirroring keeps the x range and the features, and twice is the identity.
