@@ -325,15 +325,12 @@ public enum EARLTraining {
         var lines: [String] = []
         for (name, histories) in [("stage 1", model.histories.stage1), ("stage 2", model.histories.stage2)] {
             for (k, history) in histories.enumerated() {
+                let floor = history?.validationTargetLoss
                 guard let history, history.epochs.indices.contains(history.bestEpoch),
-                    let loss = history.epochs[history.bestEpoch].validationLoss
+                    let loss = history.epochs[history.bestEpoch].validationLoss, loss > (floor ?? 0) + convergenceLossLimit
                 else { continue }
-                let floor = history.validationTargetLoss ?? 0
-                guard loss > floor + convergenceLossLimit else { continue }
                 let member = histories.count > 1 ? " member \(k + 1)" : ""
-                let limit =
-                    history.validationTargetLoss.map { String(format: "the soft targets' own %.3f + \(convergenceLossLimit)", $0) }
-                    ?? "\(convergenceLossLimit)"
+                let limit = floor.map { String(format: "the soft targets' own %.3f + \(convergenceLossLimit)", $0) } ?? "\(convergenceLossLimit)"
                 lines.append(
                     "\(name)\(member) kept epoch \(history.bestEpoch + 1) of \(history.epochs.count) at validation loss "
                         + String(format: "%.3f", loss) + " (above \(limit)): it may not have converged; "
@@ -376,14 +373,14 @@ public enum EARLTraining {
         // Slab input: each epoch draws `slabsPerScan` slabs of every training
         // scan afresh (seeded by epoch), randomly mirrored left-right; the
         // validation set is a fixed draw of up to 3 slabs per held-out scan.
+        // Every scan's cuts are worked out once; only the drawn slabs are
+        // built (each builds its sites' coordinate map), and the draw
+        // shuffles slab indices, the permutation a shuffle of slabs would make.
+        let layouts = configuration.input.slabSlices.map { thickness in tensors.map { $0.zSlabLayout(thickness: thickness) } }
         func slabs(_ indices: [Int], perScan: Int, stream: Int, mirror: Bool) -> [LabelledTensor] {
             var random = SplitMix64.stream(seed: seed, index: stream)
             return indices.flatMap { i -> [LabelledTensor] in
-                guard let thickness = configuration.input.slabSlices else { return [LabelledTensor(tensor: tensors[i], label: labels[i], target: targets?[i])] }
-                // Only the drawn slabs are built (each builds its sites'
-                // coordinate map); the draw shuffles the slab indices, the
-                // same permutation a shuffle of the slabs would make.
-                let layout = tensors[i].zSlabLayout(thickness: thickness)
+                guard let layout = layouts?[i] else { return [LabelledTensor(tensor: tensors[i], label: labels[i], target: targets?[i])] }
                 var order = Array(0..<layout.count)
                 random.shuffle(&order)
                 return order.prefix(perScan).map { k in

@@ -2,11 +2,13 @@ import Foundation
 import SparseCNN
 
 /// Where `SparseTensor.zSlabs` cuts a tensor, without building the slabs:
-/// training draws a few slabs of every scan per epoch and builds only those.
+/// a few numbers per scan, so training works it out once and builds only
+/// the slabs it draws each epoch.
 public struct ZSlabLayout: Sendable {
-    /// Each kept slab's rows in the tensor, in row order, and the z it
-    /// starts at; empty when the tensor is one slab (kept whole).
-    fileprivate let slabs: [(rows: [Int], base: Int32)]
+    fileprivate let thickness: Int32
+    /// Each kept slab's lowest z and site count; empty when the tensor is
+    /// one slab (kept whole).
+    fileprivate let slabs: [(base: Int32, sites: Int)]
     /// How many slabs `zSlabs` returns.
     public var count: Int { max(1, slabs.count) }
 }
@@ -24,38 +26,39 @@ extension SparseTensor {
     /// The cuts `zSlabs(thickness:minimumFraction:)` makes.
     public func zSlabLayout(thickness: Int, minimumFraction: Double = 0.3) -> ZSlabLayout {
         let coordinates = sites.coordinates
+        let whole = ZSlabLayout(thickness: Int32(clamping: max(1, thickness)), slabs: [])
         // One pass, no key paths: `map(\.z)` on SIMD3 goes through the key-path
         // runtime per element (≈ 0.2 s on a whole-body scan's 0.7 M sites).
-        guard thickness >= 1, var zMin = coordinates.first?.z else { return ZSlabLayout(slabs: []) }
+        guard thickness >= 1, var zMin = coordinates.first?.z else { return whole }
         var zMax = zMin
         for c in coordinates {
             zMin = min(zMin, c.z)
             zMax = max(zMax, c.z)
         }
         let slabCount = Int(zMax - zMin) / thickness + 1
-        if slabCount == 1 { return ZSlabLayout(slabs: []) }
-        var rows = [[Int]](repeating: [], count: slabCount)
-        for (i, c) in coordinates.enumerated() { rows[Int(c.z - zMin) / thickness].append(i) }
-        let fullest = rows.map(\.count).max() ?? 0
+        if slabCount == 1 { return whole }
+        var sites = [Int](repeating: 0, count: slabCount)
+        for c in coordinates { sites[Int(c.z - zMin) / thickness] += 1 }
+        let fullest = sites.max() ?? 0
         return ZSlabLayout(
-            slabs: rows.enumerated().compactMap { k, members in
-                guard !members.isEmpty && Double(members.count) >= minimumFraction * Double(fullest) else { return nil }
-                return (members, zMin + Int32(k * thickness))
+            thickness: whole.thickness,
+            slabs: sites.enumerated().compactMap { k, n in
+                n > 0 && Double(n) >= minimumFraction * Double(fullest) ? (zMin + Int32(k * thickness), n) : nil
             })
     }
 
-    /// Slab `index` of `layout` (made by this tensor's `zSlabLayout`): the
-    /// tensor itself when it is one slab.
+    /// Slab `index` of `layout` (made by this tensor's `zSlabLayout`): its
+    /// sites in row order, z re-based to 0; the tensor itself when it is one
+    /// slab.
     public func zSlab(_ index: Int, of layout: ZSlabLayout) -> SparseTensor {
         if layout.slabs.isEmpty { return self }
-        let (members, base) = layout.slabs[index]
-        let coordinates = sites.coordinates
+        let (base, count) = layout.slabs[index]
+        let top = base + layout.thickness
         var slabCoordinates: [SIMD3<Int32>] = []
-        slabCoordinates.reserveCapacity(members.count)
+        slabCoordinates.reserveCapacity(count)
         var slabFeatures: [Float] = []
-        slabFeatures.reserveCapacity(members.count * channels)
-        for i in members {
-            var c = coordinates[i]
+        slabFeatures.reserveCapacity(count * channels)
+        for (i, var c) in sites.coordinates.enumerated() where c.z >= base && c.z < top {
             c.z -= base
             slabCoordinates.append(c)
             slabFeatures.append(contentsOf: features[(i * channels)..<((i + 1) * channels)])
