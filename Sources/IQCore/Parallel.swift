@@ -103,3 +103,26 @@ public struct SharedBuffer<Element>: @unchecked Sendable {
         nonmutating set { base[i] = newValue }
     }
 }
+
+/// Work started on a thread of its own when made, its result collected by
+/// `value()`: for work that can overlap the caller's, such as hashing the
+/// inputs for a provenance record while they are analysed.
+public final class BackgroundWork<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    // Written once by the worker before `done` is signalled, read after it.
+    private var result: Result<T, any Error>?
+
+    public init(_ work: @escaping @Sendable () throws -> T) {
+        DispatchQueue.global().async {
+            self.result = Result { try work() }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the work to end; its value, or its error rethrown.
+    public func value() throws -> T {
+        done.wait()
+        defer { done.signal() }
+        return try result!.get()
+    }
+}

@@ -1,3 +1,4 @@
+import Dispatch
 import IQCore
 import Testing
 
@@ -31,5 +32,22 @@ import Testing
             }
             #expect((0..<count).allSatisfy { seen[$0] == $0 % workers })
         }
+    }
+
+    /// The work starts when made, not when its value is asked for (the caller
+    /// sees it running first); its value, or its error, comes back, and
+    /// asking twice gives the same.
+    @Test func backgroundWorkRunsAlongsideTheCaller() throws {
+        let started = DispatchSemaphore(value: 0)
+        let work = BackgroundWork { () -> Int in
+            started.signal()
+            return (1...100).reduce(0, +)
+        }
+        #expect(started.wait(timeout: .now() + 30) == .success)
+        #expect(try work.value() == 5050)
+        #expect(try work.value() == 5050)
+        struct Failure: Error, Equatable {}
+        let failing = BackgroundWork { () throws -> Int in throw Failure() }
+        #expect(throws: Failure()) { _ = try failing.value() }
     }
 }
