@@ -2,7 +2,8 @@
 # it needs first. Override SWIFT_FLAGS or PREFIX as usual.
 
 APT_PACKAGES := pkg-config zlib1g-dev libfftw3-dev libgsl-dev libopenblas-dev \
-                libnifti-dev libnifti2-dev libniftiio-dev libznz-dev libdeflate-dev
+                libnifti-dev libnifti2-dev libniftiio-dev libznz-dev libdeflate-dev \
+                libssl-dev
 SWIFT        ?= swift
 CONFIG       ?= release
 PREFIX       ?= /usr/local

@@ -1,91 +1,53 @@
+import CCrypto
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// SHA-256 (FIPS 180-4) of files and bytes, for provenance records.
-public struct SHA256: Sendable {
-    private var h: [UInt32] = [
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-    ]
-    private var pending: [UInt8] = []
-    private var length: UInt64 = 0
+///
+/// The digest is OpenSSL's (libcrypto's EVP interface), which uses the CPU's
+/// SHA extensions where it has them: on a 509 MB scan about five times the
+/// speed of the plain Swift implementation iqkit had before, which the tests
+/// keep as the independent reference (`ReferenceSHA256`).
+///
+/// Non-copyable: it owns a libcrypto digest context, freed when it ends.
+public struct SHA256: ~Copyable {
+    private let context: OpaquePointer
 
-    private static let k: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-    ]
+    public init() {
+        // Both fail only when malloc does (the context is a few hundred bytes).
+        guard let context = EVP_MD_CTX_new() else { fatalError("SHA256: libcrypto could not allocate a digest context") }
+        guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+            EVP_MD_CTX_free(context)
+            fatalError("SHA256: libcrypto could not start a SHA-256 digest")
+        }
+        self.context = context
+    }
 
-    public init() {}
+    deinit { EVP_MD_CTX_free(context) }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let status = EVP_DigestUpdate(context, base, bytes.count)
+        precondition(status == 1, "SHA256: libcrypto rejected an update of a started digest")
+    }
 
     public mutating func update<D: DataProtocol>(_ data: D) {
-        length &+= UInt64(data.count)
-        pending.append(contentsOf: data)
-        var offset = 0
-        while pending.count - offset >= 64 {
-            pending.withUnsafeBufferPointer { block(UnsafeBufferPointer(rebasing: $0[offset..<(offset + 64)])) }
-            offset += 64
-        }
-        if offset > 0 { pending.removeFirst(offset) }
+        for region in data.regions { region.withUnsafeBytes { update($0) } }
     }
 
-    public mutating func finalize() -> String {
-        let bitLength = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
-        for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        let saved = length
-        update(tail)
-        length = saved
-        return h.map { String(format: "%08x", $0) }.joined()
+    /// The digest as 64 lowercase hex digits; ends the hash.
+    public consuming func finalize() -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let status = EVP_DigestFinal_ex(context, &digest, &length)
+        precondition(status == 1 && length == 32, "SHA256: libcrypto could not finish the digest")
+        return digest.prefix(32).map { String(format: "%02x", $0) }.joined()
     }
-
-    private mutating func block(_ p: UnsafeBufferPointer<UInt8>) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            compress(p, w)
-        }
-    }
-
-    private mutating func compress(_ p: UnsafeBufferPointer<UInt8>, _ w: UnsafeMutableBufferPointer<UInt32>) {
-        for i in 0..<16 {
-            w[i] = UInt32(p[4 * i]) << 24 | UInt32(p[4 * i + 1]) << 16 | UInt32(p[4 * i + 2]) << 8 | UInt32(p[4 * i + 3])
-        }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ Self.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            hh = g
-            g = f
-            f = e
-            e = d &+ t1
-            d = c
-            c = b
-            b = a
-            a = t1 &+ t2
-        }
-        h[0] &+= a
-        h[1] &+= b
-        h[2] &+= c
-        h[3] &+= d
-        h[4] &+= e
-        h[5] &+= f
-        h[6] &+= g
-        h[7] &+= hh
-    }
-
-    @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
     /// Hex digest of bytes.
     public static func hex<D: DataProtocol>(_ data: D) -> String {
@@ -94,15 +56,25 @@ public struct SHA256: Sendable {
         return s.finalize()
     }
 
-    /// Hex digest of a file, read in 1 MiB chunks.
+    /// Hex digest of a file, read in 4 MiB blocks into one buffer.
+    /// - Throws: `InputError.unreadable` when the file cannot be opened or read
+    ///   to its end (a directory, a read error).
     public static func hex(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError.unreadable(path: path) }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputError.unreadable(path: path) }
+        defer { close(fd) }
+        let capacity = 4 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
         var s = SHA256()
         while true {
-            let chunk = handle.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            s.update(chunk)
+            let n = read(fd, buffer.baseAddress, capacity)
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError.unreadable(path: path)
+            }
+            s.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         return s.finalize()
     }
