@@ -44,8 +44,12 @@ echo "Peak RSS is of \`iqkit earl profile --no-dense\`: reading, preprocessing a
 
 # The user's view: the whole `earl check` process with the shipped model
 # (read, preprocess, both stages), 5 runs each; the 2 mm scan also
-# uncompressed, since inflating its 236 MB is a fixed part of the time.
+# uncompressed, since inflating its 236 MB is a fixed part of the time, and
+# the largest grid the issue names (440 × 440 matrix, 2 mm, whole body with
+# arms: 509 MB). With --json every input is also hashed (SHA-256, on a
+# thread of its own); the reference hash tools read the same files.
 gzip -dc "$out/wb-2mm.nii.gz" > "$out/wb-2mm.nii"
+"$bin" simulate patient "$out/wb-440.nii" --seed 3 --voxel-mm 2 --matrix 440 --fwhm-mm 6 --noise 0.1 --arms
 {
   echo
   echo "Whole \`iqkit earl check\` process, shipped model, 5 runs (target < 2 s, < 2 GB):"
@@ -53,18 +57,27 @@ gzip -dc "$out/wb-2mm.nii.gz" > "$out/wb-2mm.nii"
   echo "| scan | median s | min s | max s | peak RSS MB |"
   echo "|---|---:|---:|---:|---:|"
 } >> "$md"
-for scan in wb-4mm.nii.gz wb-2mm.nii.gz wb-2mm.nii; do
-  : > "$out/check-times.txt"
+timed() { # label, command…: 5 runs, one table row
+  local label="$1"; shift
+  : > "$out/times.txt"
   for run in 1 2 3 4 5; do
-    /usr/bin/time -f "%e %M" -a -o "$out/check-times.txt" "$bin" earl check "$out/$scan" > /dev/null
+    /usr/bin/time -f "%e %M" -a -o "$out/times.txt" "$@" > /dev/null
   done
-  python3 - "$out/check-times.txt" "$scan" >> "$md" <<'PY'
+  python3 - "$out/times.txt" "$label" >> "$md" <<'PY'
 import sys
 rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
 t = sorted(float(r[0]) for r in rows)
 rss = max(int(r[1]) for r in rows) / 1024
 print(f"| {sys.argv[2]} | {t[len(t) // 2]:.2f} | {t[0]:.2f} | {t[-1]:.2f} | {rss:.0f} |")
 PY
+}
+for scan in wb-4mm.nii.gz wb-2mm.nii.gz wb-2mm.nii wb-440.nii; do
+  timed "$scan" "$bin" earl check "$out/$scan"
 done
-rm -f "$out/wb-2mm.nii"
+for scan in wb-2mm.nii wb-440.nii; do
+  timed "$scan, \`--json\`" "$bin" earl check "$out/$scan" --json "$out/check.json"
+  timed "$scan: coreutils \`sha256sum\`" sha256sum "$out/$scan"
+  if command -v openssl > /dev/null; then timed "$scan: \`openssl dgst -sha256\`" openssl dgst -sha256 "$out/$scan"; fi
+done
+rm -f "$out/wb-2mm.nii" "$out/wb-440.nii" "$out/check.json"
 cat "$md"
