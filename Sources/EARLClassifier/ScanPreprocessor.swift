@@ -16,7 +16,7 @@ public struct PreparedScan {
 /// Makes PET scans from different scanners comparable for the classifier.
 ///
 /// Steps, in order:
-/// 1. NaN/Inf voxels become 0.
+/// 1. NaN/Inf voxels count as 0.
 /// 2. Resampling to isotropic `voxelSizeMM` (same field of view; trilinear,
 ///    nearest voxel with `resampling: "nearest"`, or band-limited with
 ///    `resampling: "band-limited"`, whose noise transfer does not depend on
@@ -91,14 +91,18 @@ public struct ScanPreprocessor: Sendable {
     /// - Parameter path: named in errors.
     /// - Throws: `InputError.invalidData` when no body can be found.
     public func prepare(_ scan: Volume, path: String) throws -> PreparedScan {
-        var volume = scan
+        let volume = scan
         let nativeVoxel = Float(pow(scan.spacingMM.x * scan.spacingMM.y * scan.spacingMM.z, 1.0 / 3) / input.voxelSizeMM)
-        volume.replaceNonFinite(with: 0)
         let size = input.voxelSizeMM
         let target = SIMD3(repeating: size)
+        // NaN/Inf voxels count as 0. The resamplers and `maxPool` read them
+        // so, so only a scan already on the network grid is cleaned here (a
+        // pass over the native voxels saved on every other scan).
         let resampled: Volume
         if volume.spacingMM == target {
-            resampled = volume
+            var cleaned = volume
+            cleaned.replaceNonFinite(with: 0)
+            resampled = cleaned
         } else {
             switch input.resampling {
             case "nearest": resampled = Resampler.nearest(volume, spacingMM: target)

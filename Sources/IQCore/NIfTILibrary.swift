@@ -24,6 +24,9 @@ enum NIfTILibrary {
     /// and iqkit must count and report them.
     static func readBytes(_ path: String, compressed: Bool, offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         _ = quiet
+        // Uncompressed and large: `pread`s on all cores (copying a 2 mm
+        // whole-body scan out of the page cache is a fair part of reading it).
+        if !compressed, buffer.count >= 2 * ParallelFileRead.defaultChunk, let got = ParallelFileRead.read(path, offset: offset, into: buffer) { return got }
         return Int(iqkit_read_range(path, compressed ? 1 : 0, offset, buffer.baseAddress, buffer.count))
     }
 

@@ -54,8 +54,8 @@ struct EarlCheck: ParsableCommand {
         if let json { try FileChecks.requireDistinct(output: json, inputs: scans + [model].compactMap { $0 }) }
         let modelPath = try model ?? DefaultEARLModel.path()
         let classifier = try EARLModel.read(from: modelPath)
-        // The provenance record's SHA-256 of every input (≈ 1 s for a 236 MB
-        // scan) is worked out while the scans are classified.
+        // The provenance record's SHA-256 of every input (≈ 0.35 s for a
+        // 509 MB scan) is worked out while the scans are classified.
         let inputs = json.map { _ in BackgroundWork { [scans] in try (scans + [modelPath]).map(Provenance.Input.hashing) } }
         var results: [EARLCheckResult] = []
         for path in scans {

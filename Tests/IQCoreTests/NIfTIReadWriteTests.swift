@@ -132,6 +132,43 @@ import Testing
         #expect(abs(v.geometry.srowMM[0][0] - 2000) < 1e-3)  // srow was written as 2 (metres) → 2000 mm
     }
 
+    /// Uncompressed files of two read chunks or more (`pread`s on all cores)
+    /// read as the small files do: Float32 in both byte orders, a
+    /// `.hdr`/`.img` pair and Int16 with scaling; non-finite voxels on chunk
+    /// edges counted once (`ParallelFileReadTests` cuts files short).
+    @Test func largeUncompressedFilesReadInParallelChunks() throws {
+        let dir = TestVolumes.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (nx, ny, nz) = (256, 256, 170)  // 42.5 MB as Float32: three 16 MiB chunks
+        let count = nx * ny * nz
+        var values = (0..<count).map { Double(($0 * 7919) % 30011) - 15000 }
+        // Voxels on both sides of the first two chunk edges (the header
+        // shifts the edges by 352 bytes: 88 voxels), and the last voxel.
+        let edge = (16 << 20) / 4
+        for i in [edge - 89, edge - 88, edge - 87, 2 * edge - 88, count - 1] { values[i] = i % 2 == 0 ? .nan : -.infinity }
+        let expected = values.map(Float.init)
+        var c = CraftedNIfTI()
+        c.dim = [3, Int64(nx), Int64(ny), Int64(nz), 1, 1, 1, 1]
+        func check(_ path: String) throws {
+            let loaded = try NIfTIReader.read(path)
+            #expect(loaded.source.nonFiniteVoxels == 5, "\(path)")
+            #expect(zip(loaded.volume.voxels, expected).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(path)")
+        }
+        try c.write(values, to: dir + "/le.nii")
+        try check(dir + "/le.nii")
+        try c.writePair(values, header: dir + "/pair.hdr", image: dir + "/pair.img")
+        try check(dir + "/pair.hdr")
+        c.bigEndian = true
+        try c.write(values, to: dir + "/be.nii")
+        try check(dir + "/be.nii")
+        var i16 = CraftedNIfTI()
+        i16.dim = c.dim
+        (i16.datatype, i16.bitpix, i16.sclSlope, i16.sclInter) = (4, 16, 0.5, 2)
+        let finite = values.map { $0.isFinite ? $0 : 0 }
+        try i16.write(finite, to: dir + "/i16.nii")
+        #expect(try NIfTIReader.read(dir + "/i16.nii").volume.voxels == finite.map { Float($0 * 0.5 + 2) })
+    }
+
     /// NaN/Inf voxels are read and counted, not refused.
     @Test func nonFiniteVoxelsAreCounted() throws {
         let dir = TestVolumes.temporaryFolder()
