@@ -26,6 +26,12 @@
 # exists (the trainer is mostly single-threaded; pinned processes do not
 # fight over OpenBLAS threads). Set FOLDS=0 to skip step 2.
 set -euo pipefail
+# OpenBLAS picks its GEMM kernel by CPU, and kernels round differently
+# (AVX-512 and AVX2 code sum in other orders), so on another CPU training
+# would be another draw of the recipe, not the same model. The Haswell
+# (AVX2) kernel runs on any x86-64 CPU since 2013 and is the one the
+# shipped model was trained with; set OPENBLAS_CORETYPE to override.
+export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 bin="$1"
 work="${2:-.build-model}"
 folds="${FOLDS:-5}"

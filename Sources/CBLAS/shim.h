@@ -12,6 +12,10 @@ void sgemm_(const char *transa, const char *transb, const int *m, const int *n, 
             const float *beta, float *c, const int *ldc);
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+/* Build options and the kernel chosen for this CPU, e.g.
+   "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64". */
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
 
 /* Row-major C = alpha op(A) op(B) + beta C with op(A) m x k and op(B) k x n.
    Row-major C is column-major C^T = op(B)^T op(A)^T, so the Fortran routine

@@ -301,7 +301,8 @@ public enum EARLTraining {
             return r
         }
         let stage1 = stride(from: 0, to: results.count, by: 2).map { results[$0] }, stage2 = stride(from: 1, to: results.count, by: 2).map { results[$0] }
-        var notes = ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)"]
+        // The BLAS kernel shapes the rounding, hence the weights (`BLAS`).
+        var notes = ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)", "blas": BLAS.configuration]
         if let sd = configuration.stage1EdgeSD { notes["stage1Targets"] = "soft: P(clinical) = Φ(edge distance / \(sd))" }
         if members > 1 { notes["ensemble"] = "\(members) networks per stage, seeds \(configuration.seed)…\(configuration.seed &+ UInt64(members - 1))" }
         return try EARLModel(

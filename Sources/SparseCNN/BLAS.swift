@@ -6,8 +6,18 @@ import Foundation
 ///
 /// Matrices are row-major Float32. OpenBLAS partitions a GEMM over the rows
 /// and columns of C, never over the shared dimension, so a product is
-/// bit-identical from run to run for a given thread count.
+/// bit-identical from run to run for a given thread count and kernel.
+/// OpenBLAS picks the kernel by CPU (`OPENBLAS_CORETYPE` pins it), and
+/// kernels round differently: training on another CPU is another draw.
 public enum BLAS {
+    /// OpenBLAS's version, build options and the kernel it runs on this CPU,
+    /// recorded with trained models.
+    public static var configuration: String {
+        let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        return config.localizedCaseInsensitiveContains(core) ? config : "\(config) (kernel \(core))"
+    }
+
     /// Sets OpenBLAS's worker threads, at once. One network trains on one
     /// thread, so BLAS may use every core; networks training side by side
     /// (`EARLTraining.train`) set 1 first, after which no product touches the

@@ -240,7 +240,9 @@ struct EarlCombine: ParsableCommand {
         let loaded = try models.map { try EARLModel.read(from: $0) }
         let hashes = try models.map { try Provenance.Input.hashing($0) }
         var notes = ["tool": "iqkit \(IQKit.version)", "combinedFrom": hashes.map { "\($0.path) (sha256 \($0.sha256))" }.joined(separator: ", ")]
-        if let scans = loaded[0].notes["trainingScans"], loaded.allSatisfy({ $0.notes["trainingScans"] == scans }) { notes["trainingScans"] = scans }
+        for key in ["trainingScans", "blas"] {
+            if let value = loaded[0].notes[key], loaded.allSatisfy({ $0.notes[key] == value }) { notes[key] = value }
+        }
         let combined = try EARLModel.combine(loaded, names: models, notes: notes)
         try combined.write(to: out)
         print("\(out): \(combined.stage1.count) networks in stage 1, \(combined.stage2.count) in stage 2")

@@ -189,6 +189,9 @@ import EARLClassifier
         let soft = try EARLTraining.train(samples, configuration: config)
         #expect(soft.notes["stage1Targets"] == "soft: P(clinical) = Φ(edge distance / 0.12)")
         #expect(hard.notes["stage1Targets"] == nil)
+        // The BLAS build and kernel the weights were computed with.
+        #expect(hard.notes["blas"] == BLAS.configuration)
+        #expect(BLAS.configuration.hasPrefix("OpenBLAS"))
         let x = samples[0].prepared.tensor
         #expect(soft.stage1[0].predict(x) != hard.stage1[0].predict(x))
         #expect(soft.stage2[0].predict(x) == hard.stage2[0].predict(x))
