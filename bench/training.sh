@@ -8,11 +8,8 @@
 # BENCH_EARL_CORPUS=DIR reuses a corpus made by `make model` instead; its
 # corpus.json must carry the same options.
 set -euo pipefail
-# OpenBLAS picks its GEMM kernel by CPU, and kernels round differently
-# (AVX-512 and AVX2 code sum in other orders), so on another CPU training
-# would be another draw of the recipe, not the same model. The Haswell
-# (AVX2) kernel runs on any x86-64 CPU since 2013 and is the one the
-# shipped model was trained with; set OPENBLAS_CORETYPE to override.
+# The OpenBLAS kernel the shipped model was trained with, as `make model`
+# pins it (why: scripts/train-model.sh).
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 out="$BENCH_OUT/training"
 mkdir -p "$out"

@@ -326,10 +326,10 @@ public enum EARLTraining {
         var lines: [String] = []
         for (name, histories) in [("stage 1", model.histories.stage1), ("stage 2", model.histories.stage2)] {
             for (k, history) in histories.enumerated() {
-                let floor = history?.validationTargetLoss
                 guard let history, history.epochs.indices.contains(history.bestEpoch),
-                    let loss = history.epochs[history.bestEpoch].validationLoss, loss > (floor ?? 0) + convergenceLossLimit
+                    let loss = history.epochs[history.bestEpoch].validationLoss, loss > (history.validationTargetLoss ?? 0) + convergenceLossLimit
                 else { continue }
+                let floor = history.validationTargetLoss
                 let member = histories.count > 1 ? " member \(k + 1)" : ""
                 let limit = floor.map { String(format: "the soft targets' own %.3f + \(convergenceLossLimit)", $0) } ?? "\(convergenceLossLimit)"
                 lines.append(

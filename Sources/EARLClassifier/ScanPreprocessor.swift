@@ -91,7 +91,6 @@ public struct ScanPreprocessor: Sendable {
     /// - Parameter path: named in errors.
     /// - Throws: `InputError.invalidData` when no body can be found.
     public func prepare(_ scan: Volume, path: String) throws -> PreparedScan {
-        let volume = scan
         let nativeVoxel = Float(pow(scan.spacingMM.x * scan.spacingMM.y * scan.spacingMM.z, 1.0 / 3) / input.voxelSizeMM)
         let size = input.voxelSizeMM
         let target = SIMD3(repeating: size)
@@ -99,19 +98,19 @@ public struct ScanPreprocessor: Sendable {
         // so, so only a scan already on the network grid is cleaned here (a
         // pass over the native voxels saved on every other scan).
         let resampled: Volume
-        if volume.spacingMM == target {
-            var cleaned = volume
+        if scan.spacingMM == target {
+            var cleaned = scan
             cleaned.replaceNonFinite(with: 0)
             resampled = cleaned
         } else {
             switch input.resampling {
-            case "nearest": resampled = Resampler.nearest(volume, spacingMM: target)
+            case "nearest": resampled = Resampler.nearest(scan, spacingMM: target)
             case "band-limited":
-                guard let v = Resampler.bandLimited(volume, spacingMM: target) else {
-                    throw InputError.invalidData(path: path, problem: "FFTW could not plan or allocate the resampling of a \(volume.nx)×\(volume.ny)×\(volume.nz) grid")
+                guard let v = Resampler.bandLimited(scan, spacingMM: target) else {
+                    throw InputError.invalidData(path: path, problem: "FFTW could not plan or allocate the resampling of a \(scan.nx)×\(scan.ny)×\(scan.nz) grid")
                 }
                 resampled = v
-            default: resampled = Resampler.trilinear(volume, spacingMM: target)
+            default: resampled = Resampler.trilinear(scan, spacingMM: target)
             }
         }
         let (mask, _) = BodyMask.compute(resampled)
@@ -139,7 +138,7 @@ public struct ScanPreprocessor: Sendable {
         let edgeNoise = Float(edgeSpread / median) * Self.edgeNoiseScale
         // The hottest native voxel in each network voxel (an RCmax-like
         // reading of the native grid), only when asked for.
-        let nativeMax: [Float]? = input.features.contains("native-max") ? Resampler.maxPool(volume, spacingMM: target).voxels : nil
+        let nativeMax: [Float]? = input.features.contains("native-max") ? Resampler.maxPool(scan, spacingMM: target).voxels : nil
         let stride = input.activeStride
         let (nx, ny, nz) = (resampled.nx, resampled.ny, resampled.nz)
         var coordinates: [SIMD3<Int32>] = []

@@ -76,7 +76,6 @@ public enum NIfTIReader {
             let b = Float(header.sclInter)
             for i in voxels.indices { voxels[i] = voxels[i] * s + b }
         }
-        let nonFinite = Self.countNonFinite(voxels)
         let unit = header.intentName.trimmingCharacters(in: .whitespaces)
         let volume = Volume(
             nx: plan.dims.x, ny: plan.dims.y, nz: plan.dims.z, spacingMM: plan.spacingMM, voxels: voxels,
@@ -85,22 +84,8 @@ public enum NIfTIReader {
             path: path, version: header.version.rawValue, datatype: header.datatype.description,
             storedDimensions: Array(header.dim[1...Int(header.dim[0])]), frame: plan.frame,
             sclSlope: header.sclSlope, sclInter: header.sclInter, byteSwapped: header.byteSwapped,
-            nonFiniteVoxels: nonFinite, spatialUnit: plan.spatialUnitName)
+            nonFiniteVoxels: volume.nonFiniteCount, spatialUnit: plan.spatialUnitName)
         return LoadedVolume(volume: volume, source: info)
-    }
-
-    /// NaN and infinite voxels, counted on all cores.
-    static func countNonFinite(_ voxels: [Float]) -> Int {
-        voxels.withUnsafeBufferPointer { p in
-            guard let base = p.baseAddress else { return 0 }
-            let all = SharedBuffer(UnsafeMutablePointer(mutating: base), count: p.count)
-            let chunk = 1 << 22
-            return parallelMap((p.count + chunk - 1) / chunk) { c in
-                var n = 0
-                for i in (c * chunk)..<min(all.count, (c + 1) * chunk) where !all[i].isFinite { n += 1 }
-                return n
-            }.reduce(0, +)
-        }
     }
 
     /// Reads the plan's voxels (one frame for 4D) and converts them to Float32.

@@ -64,8 +64,20 @@ public struct Volume: Sendable {
         set { voxels[x + nx * (y + ny * z)] = newValue }
     }
 
-    /// The number of NaN or infinite voxels.
-    public var nonFiniteCount: Int { voxels.reduce(0) { $0 + ($1.isFinite ? 0 : 1) } }
+    /// The number of NaN or infinite voxels, counted on all cores (every
+    /// read counts them: a pass over a whole-body scan's voxels).
+    public var nonFiniteCount: Int {
+        voxels.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return 0 }
+            let all = SharedBuffer(UnsafeMutablePointer(mutating: base), count: p.count)
+            let chunk = 1 << 22
+            return parallelMap((p.count + chunk - 1) / chunk) { c in
+                var n = 0
+                for i in (c * chunk)..<min(all.count, (c + 1) * chunk) where !all[i].isFinite { n += 1 }
+                return n
+            }.reduce(0, +)
+        }
+    }
 
     /// Smallest and largest finite voxel value, or nil when none is finite.
     public var finiteRange: ClosedRange<Float>? {

@@ -382,6 +382,23 @@ import Testing
         #expect(t.zSlab(0, of: t.zSlabLayout(thickness: 100)).sites === t.sites)
     }
 
+    /// A tensor whose sites are not ordered by z takes the general path:
+    /// the same slabs, each with its sites in the tensor's own row order.
+    @Test func unorderedSitesGiveTheSameSlabs() {
+        let t = Self.tensor()
+        let order = Array((0..<t.count).reversed())
+        let reversed = SparseTensor(
+            sites: ActiveSet(coordinates: order.map { t.sites.coordinates[$0] }), channels: 2,
+            features: order.flatMap { t.features[(2 * $0)..<(2 * $0 + 2)] })
+        let sorted = t.zSlabs(thickness: 8), unordered = reversed.zSlabs(thickness: 8)
+        #expect(sorted.count == unordered.count)
+        for (a, b) in zip(sorted, unordered) {
+            let backwards = Array((0..<b.count).reversed())
+            #expect(backwards.map { b.sites.coordinates[$0] } == a.sites.coordinates)
+            #expect(backwards.flatMap { b.features[(2 * $0)..<(2 * $0 + 2)] } == a.features)
+        }
+    }
+
     /// Mirroring keeps the x range and the features, and twice is the identity.
     @Test func mirror() {
         let t = Self.tensor()
