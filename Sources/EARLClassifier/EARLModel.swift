@@ -197,7 +197,7 @@ public final class EARLModel {
         let data = try FileChecks.readSmallFile(path, maxBytes: 256 << 20)
         let file: File
         do { file = try JSONDecoder().decode(File.self, from: data) } catch {
-            throw InputError.invalidData(path: path, problem: "not an iqkit EARL classifier model (\(error))")
+            throw InputError.invalidData(path: path, problem: "not an iqkit EARL classifier model: \(DataFile.describe(error))")
         }
         guard file.format == formatName else { throw InputError.invalidData(path: path, problem: "format \"\(file.format)\" is not \(formatName)") }
         guard (1...currentVersion).contains(file.formatVersion) else {

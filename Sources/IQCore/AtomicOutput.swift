@@ -47,12 +47,16 @@ public enum AtomicOutput {
         }
     }
 
-    /// Throws unless the folder that will hold `path` exists and is a folder.
+    /// Throws unless the folder that will hold `path` exists, is a folder
+    /// and is writable, and `path` itself is not a folder.
     public static func requireParentFolder(_ path: String) throws {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw InputError.cannotWrite(path: path, problem: "folder \(dir) does not exist")
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw InputError.cannotWrite(path: path, problem: "folder \(dir) is not writable")
         }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {

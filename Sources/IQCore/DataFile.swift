@@ -48,8 +48,11 @@ public enum DataFile {
         return nil
     }
 
-    /// One line for a decoding error: where (key path) and what.
-    public static func describe(_ error: DecodingError) -> String {
+    /// One line for an error met while decoding a data or result file: for
+    /// a `DecodingError` where (key path) and what, for anything else its
+    /// description on one line.
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return String(describing: error).replacingOccurrences(of: "\n", with: " ") }
         func path(_ keys: [CodingKey]) -> String {
             let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             return text.isEmpty ? "top level" : String(text.drop { $0 == "." })

@@ -36,6 +36,32 @@ public enum FileChecks {
         return data
     }
 
+    /// Checks an output path before any work is done: it does not name one
+    /// of the inputs, and the folder that will hold it exists, is writable
+    /// and has no folder of that name. Commands call this for every output
+    /// first, so that a mistyped path fails at once, not after the work (an
+    /// `earl train` run of half an hour) and not after other outputs were
+    /// written.
+    public static func requireOutput(_ output: String, inputs: [String]) throws {
+        try requireDistinct(output: output, inputs: inputs)
+        try AtomicOutput.requireParentFolder(output)
+    }
+
+    /// Checks an output folder before any work: it is a folder or can be made
+    /// one (the nearest existing ancestor is a writable folder).
+    public static func requireOutputFolder(_ folder: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw InputError.cannotWrite(path: folder, problem: "a file of that name exists; expected a folder") }
+            guard access(folder, W_OK) == 0 else { throw InputError.cannotWrite(path: folder, problem: "folder is not writable") }
+            return
+        }
+        var ancestor = URL(fileURLWithPath: folder).standardizedFileURL.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) { ancestor.deleteLastPathComponent() }
+        guard isDirectory.boolValue else { throw InputError.cannotWrite(path: folder, problem: "\(ancestor.path) is a file, not a folder") }
+        guard access(ancestor.path, W_OK) == 0 else { throw InputError.cannotWrite(path: folder, problem: "folder \(ancestor.path) is not writable") }
+    }
+
     /// Refuses an output path that would overwrite one of the inputs.
     public static func requireDistinct(output: String, inputs: [String]) throws {
         let out = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path

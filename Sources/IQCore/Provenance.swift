@@ -68,20 +68,8 @@ public enum ResultJSON {
         let data = try FileChecks.readSmallFile(path)
         do {
             return try decoder().decode(type, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            throw InputError.invalidData(path: path, problem: "not valid JSON: \(context.debugDescription)")
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw InputError.invalidData(path: path, problem: "missing key \(Self.path(context.codingPath + [key]))")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw InputError.invalidData(path: path, problem: "wrong type at \(Self.path(context.codingPath)): \(context.debugDescription)")
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw InputError.invalidData(path: path, problem: "null at \(Self.path(context.codingPath))")
         } catch {
-            throw InputError.invalidData(path: path, problem: "cannot decode: \(error)")
+            throw InputError.invalidData(path: path, problem: DataFile.describe(error))
         }
-    }
-
-    static func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 }

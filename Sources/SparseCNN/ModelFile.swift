@@ -107,7 +107,7 @@ public struct ModelFile: Codable, Equatable, Sendable {
         do {
             return try JSONDecoder().decode(ModelFile.self, from: data)
         } catch {
-            throw InputError.invalidData(path: path, problem: "not a readable model file (\(error))")
+            throw InputError.invalidData(path: path, problem: "not a readable model file: \(DataFile.describe(error))")
         }
     }
 }

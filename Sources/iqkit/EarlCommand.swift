@@ -51,7 +51,7 @@ struct EarlCheck: ParsableCommand {
     }
 
     func run() throws {
-        if let json { try FileChecks.requireDistinct(output: json, inputs: scans + [model].compactMap { $0 }) }
+        if let json { try FileChecks.requireOutput(json, inputs: scans + [model].compactMap { $0 }) }
         let modelPath = try model ?? DefaultEARLModel.path()
         let classifier = try EARLModel.read(from: modelPath)
         // The provenance record's SHA-256 of every input (≈ 0.35 s for a
@@ -164,7 +164,7 @@ struct EarlTrain: ParsableCommand {
     }
 
     func run() throws {
-        for output in [out, report, cvJSON].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: [labels]) }
+        for output in [out, report, cvJSON].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels]) }
         let entries = try LabelsCSV.parse(path: labels)
         let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
@@ -236,7 +236,7 @@ struct EarlCombine: ParsableCommand {
     }
 
     func run() throws {
-        try FileChecks.requireDistinct(output: out, inputs: models)
+        try FileChecks.requireOutput(out, inputs: models)
         let loaded = try models.map { try EARLModel.read(from: $0) }
         let hashes = try models.map { try Provenance.Input.hashing($0) }
         var notes = ["tool": "iqkit \(IQKit.version)", "combinedFrom": hashes.map { "\($0.path) (sha256 \($0.sha256))" }.joined(separator: ", ")]
@@ -261,13 +261,13 @@ struct EarlCrossValidationMerge: ParsableCommand {
     @Option(help: "Write the pooled report (JSON) here.") var json: String?
 
     func run() throws {
-        for output in [report, json].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: reports) }
+        for output in [report, json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: reports) }
         let parts = try reports.map { path -> (path: String, report: CrossValidationReport) in
             let data = try FileChecks.readSmallFile(path)
             do {
-                return (path, try JSONDecoder().decode(CrossValidationReport.self, from: data))
+                return (path, try ResultJSON.decoder().decode(CrossValidationReport.self, from: data))
             } catch {
-                throw InputError.invalidData(path: path, problem: "not a cross-validation report (\(error.localizedDescription))")
+                throw InputError.invalidData(path: path, problem: "not a cross-validation report: \(DataFile.describe(error))")
             }
         }
         let merged = try CrossValidationReport.merge(parts)
@@ -307,7 +307,7 @@ struct EarlEvaluate: ParsableCommand {
     }
 
     func run() throws {
-        for output in [json, report].compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: [labels] + [model].compactMap { $0 }) }
+        for output in [json, report].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels] + [model].compactMap { $0 }) }
         let entries = try LabelsCSV.parse(path: labels)
         let modelPath = try model ?? DefaultEARLModel.path()
         let classifier = try EARLModel.read(from: modelPath)

@@ -16,7 +16,7 @@ struct Smooth: ParsableCommand {
     func run() throws {
         let filter = GaussianFilter(fwhmMM: fwhmMM, method: method)
         try filter.validate()
-        try FileChecks.requireDistinct(output: output, inputs: [input])
+        try FileChecks.requireOutput(output, inputs: [input])
         let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
         timer.lap("read")
@@ -39,7 +39,7 @@ struct Edge: ParsableCommand {
 
     func run() throws {
         try GaussianFilter(fwhmMM: fwhmMM).validate()
-        try FileChecks.requireDistinct(output: output, inputs: [input])
+        try FileChecks.requireOutput(output, inputs: [input])
         let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
         timer.lap("read")

@@ -22,7 +22,14 @@ struct Harmonize: ParsableCommand {
     func run() throws {
         let band = try PhantomData.standard(standard)
         let inputs = [phantom] + apply
-        if let json { try FileChecks.requireDistinct(output: json, inputs: inputs) }
+        if let json { try FileChecks.requireOutput(json, inputs: inputs) }
+        // The filtered scans' paths too, before the search: the folder is made later.
+        let targets = out.map { out in apply.map { out + "/" + URL(fileURLWithPath: $0).lastPathComponent } } ?? []
+        for target in targets { try FileChecks.requireDistinct(output: target, inputs: inputs) }
+        if Set(targets).count < targets.count {
+            throw InputError.invalidSetting(name: "--apply", problem: "two scans share a file name; their filtered copies in \(out ?? "") would overwrite each other")
+        }
+        if let out { try FileChecks.requireOutputFolder(out) }
         let volume = try loadFinite(phantom, options.read.nifti)
         // Check the scans before the search so bad input fails fast and writes nothing.
         for scan in apply { _ = try NIfTIReader.readHeader(scan) }
@@ -33,9 +40,7 @@ struct Harmonize: ParsableCommand {
         var result = try Harmonizer(analyzer: analyzer).search(volume, path: phantom, standard: band, provenance: provenance)
         if let fwhm = result.recommendedFWHMMM, let out {
             try AtomicOutput.makeFolder(out)
-            for scan in apply {
-                let target = out + "/" + URL(fileURLWithPath: scan).lastPathComponent
-                try FileChecks.requireDistinct(output: target, inputs: inputs)
+            for (scan, target) in zip(apply, targets) {
                 let image = try loadFinite(scan, options.read.nifti)
                 var filtered = GaussianFilter(fwhmMM: fwhm).apply(to: image)
                 filtered.descrip = String(format: "iqkit harmonized to %@: %.1f mm FWHM", band.name, fwhm)

@@ -65,7 +65,7 @@ struct NemaAnalyze: ParsableCommand {
     func run() throws {
         let standardList = try loadStandards(standards)
         let requirement = require ?? (standards.map { $0.lowercased() } == ["all"] ? .any : .all)
-        if let json { try FileChecks.requireDistinct(output: json, inputs: [image] + (phantom.centers.map { [$0] } ?? [])) }
+        if let json { try FileChecks.requireOutput(json, inputs: [image] + (phantom.centers.map { [$0] } ?? [])) }
         let volume = try loadFinite(image, phantom.read.nifti)
         var nemaSettings = phantom.settings
         nemaSettings.requirement = requirement

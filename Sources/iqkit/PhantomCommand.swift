@@ -25,8 +25,7 @@ struct PhantomAnalyze: ParsableCommand {
     func run() throws {
         let m = try SeriesManifest.read(manifest)
         if let json {
-            try FileChecks.requireDistinct(output: json, inputs: [manifest] + m.acquisitions.map(\.resolvedPath))
-            try AtomicOutput.requireParentFolder(json)
+            try FileChecks.requireOutput(json, inputs: [manifest] + m.acquisitions.map(\.resolvedPath))
         }
         let progress = ProgressReporter("analysed", total: m.acquisitions.count)
         let result: SeriesResult
@@ -50,7 +49,7 @@ struct PhantomSegment: ParsableCommand {
     @OptionGroup var read: ReadOptions
 
     func run() throws {
-        try FileChecks.requireDistinct(output: output, inputs: [input])
+        try FileChecks.requireOutput(output, inputs: [input])
         let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
         timer.lap("read")

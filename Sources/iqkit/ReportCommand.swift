@@ -17,6 +17,9 @@ struct Report: ParsableCommand {
 
     func run() throws {
         guard !results.isEmpty else { throw ValidationError("give at least one result file") }
+        try FileChecks.requireOutputFolder(out)
+        for name in ["index.html", "results.tsv"] { try FileChecks.requireDistinct(output: out + "/" + name, inputs: results) }
+        if let junit { try FileChecks.requireOutput(junit, inputs: results) }
         let templates = try ReportTemplates.load()
         let document = try ResultLoader(readers: Self.readers).document(for: results, title: title)
         let html = try HTMLReport(templates: templates).write(document, to: out)

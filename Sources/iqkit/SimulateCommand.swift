@@ -26,6 +26,7 @@ struct SimulateSpheres: ParsableCommand {
     }
 
     func run() throws {
+        try FileChecks.requireOutput(output, inputs: [])
         let filter = GaussianFilter(fwhmMM: fwhmMM)
         try filter.validate()
         let spacing = SIMD3<Double>(repeating: voxelMM)

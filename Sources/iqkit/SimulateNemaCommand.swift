@@ -25,6 +25,8 @@ struct SimulateNema: ParsableCommand {
     @Option(help: "Number of slices (default: 220 mm axially).") var slices: Int?
 
     func run() throws {
+        try FileChecks.requireOutput(output, inputs: [])
+        try FileChecks.requireOutput(sidecarPath(output), inputs: [output])
         let voxel = try parseTriple(voxelMM, name: "--voxel-mm", allowSingle: true)
         guard (0.5...10).contains(voxel.min()), voxel.max() <= 10 else {
             throw InputError.invalidSetting(name: "--voxel-mm", problem: "voxel sizes must be 0.5…10 mm")
@@ -56,7 +58,6 @@ struct SimulateNema: ParsableCommand {
             geometry: geometry.name, sphereActivityBqML: backgroundActivity * ratio, backgroundActivityBqML: backgroundActivity,
             sphereCentersMM: geometry.sphereCentersMM.map { let w = pose.toWorld($0); return [w.x, w.y, w.z] },
             diametersMM: geometry.spheres.map(\.diameterMM), pose: pose, reconstruction: model, voxelMM: [voxel.x, voxel.y, voxel.z])
-        try FileChecks.requireDistinct(output: output, inputs: [])
         try NIfTIWriter.write(image, to: output)
         try ResultJSON.write(sidecar, to: sidecarPath(output))
     }

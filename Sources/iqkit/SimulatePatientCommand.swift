@@ -26,6 +26,7 @@ struct SimulatePatient: ParsableCommand {
     }
 
     func run() throws {
+        try FileChecks.requireOutput(output, inputs: [])
         let model = PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noise, seed: noiseSeed)
         try model.validate()
         let phantom = AnthropomorphicPhantom.random(seed: seed, options: .init(arms: arms))

@@ -85,15 +85,14 @@ struct SimulateRelabel: ParsableCommand {
         do {
             manifest = try ResultJSON.decoder().decode(PatientCorpus.Manifest.self, from: data)
         } catch {
-            throw InputError.invalidData(path: path, problem: "not a pet-patients corpus manifest (\(error.localizedDescription))")
+            throw InputError.invalidData(path: path, problem: "not a pet-patients corpus manifest: \(DataFile.describe(error))")
         }
         guard manifest.kind == "earl-corpus" else { throw InputError.invalidData(path: path, problem: "kind is \(manifest.kind), not earl-corpus") }
         let inputs = [path, corpus + "/labels.csv"]
         for output in [out] + [json].compactMap({ $0 }) {
-            try FileChecks.requireDistinct(output: output, inputs: inputs)
-            try AtomicOutput.requireParentFolder(output)
+            try FileChecks.requireOutput(output, inputs: inputs)
         }
-        if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
+        if let json { try FileChecks.requireOutput(json, inputs: [out]) }
         let settings = manifest.settingsInUse.count
         let progress = ProgressReporter("phantom scans of \(settings) settings", total: settings)
         let result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, placement: placement, labeller: try .standard(), manifestPath: path, progress: progress)

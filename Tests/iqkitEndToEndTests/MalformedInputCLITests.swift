@@ -108,4 +108,53 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
+
+    /// Every command checks its output paths before it reads or computes
+    /// anything: an output in a missing folder fails at once with one line
+    /// naming it, prints no result and writes nothing, where it used to
+    /// fail only when the result was written (after a whole `earl train`).
+    @Test func outputPathsAreCheckedBeforeAnyWork() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let scan = dir + "/patient.nii.gz", model = dir + "/model.json"
+        let sim = try CLIRunner.run(["simulate", "patient", scan, "--voxel-mm", "8", "--matrix", "50", "--bed-positions", "1", "--fwhm-mm", "6", "--supersampling", "1"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        try EarlCLITests.writeModel(model)
+        let result = dir + "/result.json"
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: result))
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        let missing = dir + "/no/such/folder"
+        let cases: [[String]] = [
+            ["earl", "check", scan, "--model", model, "--json", missing + "/check.json"],
+            ["earl", "train", "--data", dir, "--labels", dir + "/labels.csv", "--out", missing + "/model.json"],
+            ["earl", "train", "--data", dir, "--labels", dir + "/labels.csv", "--folds", "2", "--cv-json", missing + "/cv.json"],
+            ["earl", "evaluate", "--data", dir, "--labels", dir + "/labels.csv", "--model", model, "--json", missing + "/e.json"],
+            ["earl", "combine", model, model, "--out", missing + "/joined.json"],
+            ["earl", "cv-merge", result, "--json", missing + "/merged.json"],
+            ["nema", "analyze", scan, "--json", missing + "/nema.json"],
+            ["harmonize", "--phantom", scan, "--standard", "earl1", "--json", missing + "/h.json"],
+            ["report", result, "--out", dir + "/report", "--junit", missing + "/junit.xml"],
+            ["phantom", "segment", scan, missing + "/mask.nii"],
+            ["simulate", "spheres", missing + "/spheres.nii", "--matrix", "16", "--slices", "4"],
+            ["simulate", "patient", missing + "/patient.nii", "--voxel-mm", "8", "--matrix", "50"],
+            ["simulate", "nema", missing + "/nema.nii"],
+        ]
+        for args in cases {
+            let r = try CLIRunner.run(args)
+            let name = args.prefix(2).joined(separator: " ")
+            #expect(r.status == 2, "\(name): exit \(r.status), \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(missing) && r.stderr.contains("does not exist"), "\(name): \(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(name) printed \(r.stdout)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == before, "outputs were written")
+        // A report folder that is a file, and two filtered scans that would
+        // land on one name, are refused before any work too.
+        var r = try CLIRunner.run(["report", result, "--out", scan])
+        #expect(r.status == 2 && r.stderr.contains("expected a folder"), "\(r.stderr)")
+        try FileManager.default.createDirectory(atPath: dir + "/other", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: scan, toPath: dir + "/other/patient.nii.gz")
+        r = try CLIRunner.run(["harmonize", "--phantom", scan, "--standard", "earl1", "--apply", scan, dir + "/other/patient.nii.gz", "--out", dir + "/h"])
+        #expect(r.status == 2 && r.stderr.contains("share a file name") && r.stdout.isEmpty, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/h"))
+    }
 }
