@@ -415,12 +415,14 @@ public struct PatientCorpus {
 
     /// Labels settings, renders every scan into `folder` (with `extension`
     /// ".nii" or ".nii.gz"), and writes `labels.csv` (the format of `iqkit
-    /// earl train`) and `corpus.json`.
+    /// earl train`) and `corpus.json`. The folder is checked before the
+    /// labelling and made after it.
     public func write(to folder: String, fileExtension: String = ".nii.gz", progress: Bool? = nil) throws -> Manifest {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileChecks.requireOutputFolder(folder)
         let labelling = ProgressReporter("labelling settings (IEC phantom vs EARL bands)", total: settingsNeeded, enabled: progress)
         let (settings, rejected) = try labelSettings(progress: labelling)
         labelling.finish()
+        try AtomicOutput.makeFolder(folder)
         var scans = plan(settings)
         for i in scans.indices { scans[i].file = String(format: "scan-%04d", i) + fileExtension }
         let rendering = ProgressReporter("rendering \(options.split.rawValue) scans", total: scans.count, enabled: progress)

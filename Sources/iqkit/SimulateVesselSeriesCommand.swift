@@ -33,6 +33,7 @@ struct SimulateVesselSeries: ParsableCommand {
     }
 
     func run() throws {
+        try FileChecks.requireOutputFolder(outdir)
         var series = VesselSeries()
         series.dosesMGy = doses
         series.recons = recons

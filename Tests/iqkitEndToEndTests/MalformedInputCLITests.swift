@@ -149,11 +149,14 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == before, "outputs were written")
         // A report folder that is a file, and two filtered scans that would
         // land on one name, are refused before any work too.
-        var r = try CLIRunner.run(["report", result, "--out", scan])
-        #expect(r.status == 2 && r.stderr.contains("expected a folder"), "\(r.stderr)")
+        for args in [["report", result, "--out", scan], ["simulate", "pet-patients", scan, "--count", "3"], ["simulate", "vessel-series", scan]] {
+            let r = try CLIRunner.run(args)
+            // pet-patients used to exit 1 with Foundation's raw error.
+            #expect(r.status == 2 && r.stderr.contains("expected a folder") && r.stderr.split(separator: "\n").count == 1, "\(args[0...1]): \(r.stderr)")
+        }
         try FileManager.default.createDirectory(atPath: dir + "/other", withIntermediateDirectories: false)
         try FileManager.default.copyItem(atPath: scan, toPath: dir + "/other/patient.nii.gz")
-        r = try CLIRunner.run(["harmonize", "--phantom", scan, "--standard", "earl1", "--apply", scan, dir + "/other/patient.nii.gz", "--out", dir + "/h"])
+        let r = try CLIRunner.run(["harmonize", "--phantom", scan, "--standard", "earl1", "--apply", scan, dir + "/other/patient.nii.gz", "--out", dir + "/h"])
         #expect(r.status == 2 && r.stderr.contains("share a file name") && r.stdout.isEmpty, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/h"))
     }
