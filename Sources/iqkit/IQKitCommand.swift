@@ -49,9 +49,15 @@ func reportError(_ error: Error) -> Int32 {
             if !message.isEmpty { print(message) }
             return ExitStatus.success
         }
-        if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
-        // ArgumentParser's usage errors (64) and anything else unexpected are bad input.
-        return code.rawValue == ExitStatus.qaFailed ? ExitStatus.qaFailed : ExitStatus.badInput
+        // Only a QAFailure means a failed check. ArgumentParser's usage
+        // errors (64) keep its message; any other error (ArgumentParser
+        // would give it exit 1, the QA code) is bad input, on one line.
+        if code.rawValue == ExitStatus.qaFailed {
+            FileHandle.standardError.write(Data("iqkit: error: \(DataFile.describe(error))\n".utf8))
+        } else if !message.isEmpty {
+            FileHandle.standardError.write(Data("\(message)\n".utf8))
+        }
+        return ExitStatus.badInput
     }
 }
 
