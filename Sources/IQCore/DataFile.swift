@@ -34,7 +34,8 @@ public enum DataFile {
 
     /// The 1-based line of the first YAML anchor (`&x`) or alias (`*x`) outside quotes and comments.
     static func aliasLine(_ text: String) -> Int? {
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split at every line break (CRLF is one Character in Swift, not "\n").
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             var inSingle = false, inDouble = false
             var previous: Character = " "
             for ch in line {

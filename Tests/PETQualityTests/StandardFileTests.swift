@@ -41,4 +41,20 @@ import Testing
         }
         #expect(throws: InputError.self) { try EARLStandard.load(dir + "/missing.yaml") }
     }
+
+    /// Files saved with Windows line ends: a valid one loads, and an alias
+    /// is still found (Swift reads CRLF as one Character, so splitting at
+    /// "\n" once saw the whole file as one line, and a comment on its first
+    /// line hid every alias after it).
+    @Test func crlfFiles() throws {
+        let dir = NSTemporaryDirectory() + "iqkit-bands-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lines = ["# a band file", "name: X", "version: \"1\"", "source: test", "spheres:", "  - { diameterMM: 10, rcMean: [0.2, 0.4], rcMax: [0.3, 0.5] }"]
+        let valid = dir + "/valid.yaml", aliased = dir + "/aliased.yaml"
+        try Data(lines.joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: valid))
+        #expect(try EARLStandard.load(valid).bands(diameterMM: 10)?.rcMax == [0.3, 0.5])
+        try Data((lines + ["a: &a [1, 1]", "b: [*a, *a]"]).joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: aliased))
+        #expect(throws: InputError.invalidData(path: aliased, problem: "line 7: YAML anchors and aliases are not accepted")) { try EARLStandard.load(aliased) }
+    }
 }

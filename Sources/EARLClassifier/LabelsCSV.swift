@@ -1,0 +1,63 @@
+import Foundation
+import IQCore
+
+/// The labels file of `earl train`.
+public enum LabelsCSV {
+    public struct Entry: Equatable, Sendable {
+        public var file: String
+        public var label: EARLLabel
+        public var group: String
+        /// The optional fourth field: the setting's signed distance from
+        /// EARL2's upper band edge (`SettingLabel.edgeDistance`).
+        public var edgeDistance: Double? = nil
+
+        public init(file: String, label: EARLLabel, group: String, edgeDistance: Double? = nil) {
+            self.file = file
+            self.label = label
+            self.group = group
+            self.edgeDistance = edgeDistance
+        }
+    }
+
+    /// Reads a labels file. - Throws: `InputError.invalidData` naming the file and line.
+    public static func parse(path: String) throws -> [Entry] {
+        let data = try FileChecks.readSmallFile(path)
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError.invalidData(path: path, problem: "not UTF-8 text") }
+        return try parse(text, path: path)
+    }
+
+    /// Parses a labels file's text (`path` names it in errors). Lines may
+    /// end in LF or CRLF, and a leading byte-order mark is ignored, as
+    /// spreadsheet programs write CSV both ways.
+    public static func parse(_ text: String, path: String) throws -> [Entry] {
+        var entries: [Entry] = []
+        var seen = Set<String>()
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        for (n, raw) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let at = "\(path):\(n + 1)"
+            if entries.isEmpty && seen.isEmpty && fields.first?.lowercased() == "file" { continue }
+            guard (2...4).contains(fields.count) else {
+                throw InputError.invalidData(path: at, problem: "expected file,label[,group[,edge_distance]], got \(fields.count) fields")
+            }
+            guard !fields[0].isEmpty else { throw InputError.invalidData(path: at, problem: "empty file name") }
+            guard let label = EARLLabel(rawValue: fields[1].lowercased()) else {
+                throw InputError.invalidData(path: at, problem: "label \"\(fields[1])\" is not clinical, earl1 or earl2")
+            }
+            guard seen.insert(fields[0]).inserted else { throw InputError.invalidData(path: at, problem: "\(fields[0]) is listed twice") }
+            var edgeDistance: Double?
+            if fields.count == 4 && !fields[3].isEmpty {
+                guard let d = Double(fields[3]), d.isFinite else {
+                    throw InputError.invalidData(path: at, problem: "edge distance \"\(fields[3])\" is not a finite number")
+                }
+                edgeDistance = d
+            }
+            entries.append(
+                Entry(file: fields[0], label: label, group: fields.count >= 3 && !fields[2].isEmpty ? fields[2] : fields[0], edgeDistance: edgeDistance))
+        }
+        if entries.isEmpty { throw InputError.invalidData(path: path, problem: "no labelled scans") }
+        return entries
+    }
+}
