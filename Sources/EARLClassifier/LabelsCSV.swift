@@ -3,7 +3,7 @@ import IQCore
 
 /// The labels file of `earl train`.
 public enum LabelsCSV {
-    public struct Entry: Equatable, Sendable {
+    public struct Entry: Codable, Equatable, Sendable {
         public var file: String
         public var label: EARLLabel
         public var group: String
@@ -32,13 +32,8 @@ public enum LabelsCSV {
     public static func parse(_ text: String, path: String) throws -> [Entry] {
         var entries: [Entry] = []
         var seen = Set<String>()
-        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
-        for (n, raw) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            let at = "\(path):\(n + 1)"
-            if entries.isEmpty && seen.isEmpty && fields.first?.lowercased() == "file" { continue }
+        for (n, fields) in records(text, header: "file") {
+            let at = "\(path):\(n)"
             guard (2...4).contains(fields.count) else {
                 throw InputError.invalidData(path: at, problem: "expected file,label[,group[,edge_distance]], got \(fields.count) fields")
             }
@@ -59,5 +54,34 @@ public enum LabelsCSV {
         }
         if entries.isEmpty { throw InputError.invalidData(path: path, problem: "no labelled scans") }
         return entries
+    }
+
+    /// The records of a small comma-separated file: (1-based line number,
+    /// fields trimmed of spaces), without empty lines, `#` comments and a
+    /// first record whose first field is `header` (any case). Lines may end
+    /// in LF, CRLF or CR; a leading byte-order mark is ignored. No quoting.
+    public static func records(_ text: String, header: String) -> [(line: Int, fields: [String])] {
+        var result: [(line: Int, fields: [String])] = []
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        for (n, raw) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            if result.isEmpty && fields.first?.lowercased() == header { continue }
+            result.append((n + 1, fields))
+        }
+        return result
+    }
+
+    /// A labels file's text: the header, then a line per entry (the edge
+    /// distance with six decimals, empty when unknown). File names and
+    /// groups must not hold commas or line breaks (the format has no quoting).
+    public static func render(_ entries: [Entry]) -> String {
+        "file,label,group,edge_distance\n" + entries.map { "\($0.file),\($0.label.rawValue),\($0.group),\(edgeDistanceField($0.edgeDistance))\n" }.joined()
+    }
+
+    /// A labels file's edge distance: six decimals, empty when unknown.
+    public static func edgeDistanceField(_ d: Double?) -> String {
+        d.map { String(format: "%.6f", $0) } ?? ""
     }
 }

@@ -73,10 +73,7 @@ public struct CorpusRelabelling: Codable, Sendable {
     /// `labels.csv` rows (file,label,group,edge_distance) for the scans
     /// with a majority label; the edge distance is empty where unknown.
     public var majorityLabelsCSV: String {
-        "file,label,group,edge_distance\n"
-            + scans.compactMap { s in
-                s.majorityLabel.map { "\(s.file),\($0.rawValue),\(s.group)," + PatientCorpus.edgeDistanceField(s.edgeDistance) + "\n" }
-            }.joined()
+        LabelsCSV.render(scans.compactMap { s in s.majorityLabel.map { LabelsCSV.Entry(file: s.file, label: $0, group: s.group, edgeDistance: s.edgeDistance) } })
     }
 
     /// Counts for the summary line: settings whose scans all agreed, changed

@@ -443,13 +443,6 @@ public struct PatientCorpus {
     /// `labels.csv`: file,label,group and each scan's setting's
     /// `edgeDistance` (for `earl train --soft-stage1`).
     static func labelsCSV(_ scans: [Scan], settings: [LabelledSetting]) -> String {
-        "file,label,group,edge_distance\n"
-            + scans.map { s in "\(s.file),\(s.label.rawValue),\(s.group)," + edgeDistanceField(settings[s.settingID].phantom.edgeDistance) }
-            .joined(separator: "\n") + "\n"
-    }
-
-    /// A labels file's edge distance: six decimals, empty when unknown.
-    static func edgeDistanceField(_ d: Double?) -> String {
-        d.map { String(format: "%.6f", $0) } ?? ""
+        LabelsCSV.render(scans.map { LabelsCSV.Entry(file: $0.file, label: $0.label, group: $0.group, edgeDistance: settings[$0.settingID].phantom.edgeDistance) })
     }
 }

@@ -8,7 +8,7 @@ import SparseCNN
 struct Earl: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "EARL compliance of patient PET scans: edge image + two sparse CNNs (clinical / EARL1 / EARL2).",
-        subcommands: [EarlCheck.self, EarlTrain.self, EarlEvaluate.self, EarlCrossValidationMerge.self, EarlCombine.self, EarlProfile.self])
+        subcommands: [EarlCheck.self, EarlLabel.self, EarlTrain.self, EarlEvaluate.self, EarlCrossValidationMerge.self, EarlCombine.self, EarlProfile.self])
 }
 
 extension EARLRequirement: ExpressibleByArgument {}

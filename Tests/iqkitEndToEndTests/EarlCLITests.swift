@@ -210,6 +210,43 @@ import Testing
 
     /// `simulate relabel`: one phantom scan per setting gives the corpus's own labels back byte for byte;
     /// three give each setting two further categories and a label by majority; the corpus is never touched.
+    /// A site's own scans labelled by its phantom results: a sharp PSF
+    /// protocol's phantom over-recovers (clinical), an 8 mm one meets EARL1,
+    /// a 12 mm one is too smooth for either and its scan is left out.
+    @Test func labelOwnScansFromPhantomResults() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, fwhm, overshoot) in [("sharp", "4.5", "0.3"), ("earl1", "8", "0"), ("smooth", "12", "0")] {
+            let sim = try CLIRunner.run(["simulate", "nema", dir + "/\(name).nii.gz", "--fwhm-mm", fwhm, "--psf-overshoot", overshoot, "--noise", "0.05", "--voxel-mm", "3"])
+            #expect(sim.status == 0, "\(sim.stderr)")
+            let nema = try CLIRunner.run(["nema", "analyze", dir + "/\(name).nii.gz", "--json", dir + "/\(name).json"])
+            #expect(FileManager.default.fileExists(atPath: dir + "/\(name).json"), "\(nema.stderr)")
+        }
+        // Spreadsheet-style: CRLF, paths relative to the pairs file.
+        let pairs = ["scan,phantom_result,group", "p1-a.nii,sharp.json,p1", "p1-b.nii,earl1.json,p1", "p2-a.nii,sharp.json,p2", "p2-c.nii,smooth.json,p2"]
+        try Data(pairs.joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: dir + "/pairs.csv"))
+        let r = try CLIRunner.run(["earl", "label", "--pairs", dir + "/pairs.csv", "--out", dir + "/labels.csv", "--json", dir + "/labels.json"], in: "/")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("sharp.json: over-recovering") && r.stdout.contains("smooth.json: under-recovering"), "\(r.stdout)")
+        #expect(r.stdout.contains("3 of 4 scans labelled (clinical 2, earl1 1, earl2 0); 1 left out"), "\(r.stdout)")
+        let rows = try String(contentsOfFile: dir + "/labels.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(3).joined(separator: ",") }
+        #expect(rows == ["file,label,group", "p1-a.nii,clinical,p1", "p1-b.nii,earl1,p1", "p2-a.nii,clinical,p2"])
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/labels.json"))) as? [String: Any]
+        #expect(json?["kind"] as? String == "earl-labels")
+        #expect((json?["leftOut"] as? [String: String])?["p2-c.nii"]?.contains("too smooth") == true)
+
+        // Nothing to label: exit 2, no file; a result that is not a NEMA one: exit 2.
+        try Data("p2-c.nii,smooth.json\n".utf8).write(to: URL(fileURLWithPath: dir + "/none.csv"))
+        let none = try CLIRunner.run(["earl", "label", "--pairs", dir + "/none.csv", "--out", dir + "/none-labels.csv"])
+        #expect(none.status == 2 && none.stderr.contains("no scan could be labelled"), "\(none.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/none-labels.csv"))
+        try Data("a.nii,pairs.csv\n".utf8).write(to: URL(fileURLWithPath: dir + "/bad.csv"))
+        let bad = try CLIRunner.run(["earl", "label", "--pairs", dir + "/bad.csv", "--out", dir + "/bad-labels.csv"])
+        #expect(bad.status == 2 && bad.stderr.contains("pairs.csv") && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+        let missing = try CLIRunner.run(["earl", "label", "--pairs", dir + "/pairs.csv", "--out", dir + "/x.csv", "--data", dir])
+        #expect(missing.status == 2 && missing.stderr.contains("p1-a.nii: no such file"), "\(missing.stderr)")
+    }
+
     @Test func relabelByMajorityOfPhantomScans() throws {
         let dir = CLIRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }

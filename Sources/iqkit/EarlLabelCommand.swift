@@ -1,0 +1,74 @@
+import ArgumentParser
+import EARLClassifier
+import EARLCorpus
+import Foundation
+import IQCore
+import PETQuality
+
+struct EarlLabel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "label",
+        abstract: "Label your own patient scans for `earl train` from the IEC phantom scan of each scan's reconstruction protocol.",
+        discussion: """
+            The pairs file has lines `scan,phantom_result[,group]`: scan as `earl train --data` will find it, phantom_result a \
+            `nema analyze --json` result of the phantom scan reconstructed with the same protocol (relative paths are read from \
+            the pairs file's folder), group (optional) the patient, kept in one cross-validation fold. Each phantom is judged \
+            against EARL1 and EARL2 as iqkit's synthetic corpora are: clinical when it recovers more than EARL2 allows, earl1 \
+            or earl2 when it meets exactly that band set. Scans whose phantom meets both band sets, neither without \
+            over-recovering, lies within --minimum-margin band widths of the deciding edge or failed its calibration check are \
+            left out and listed. Writes labels.csv (file,label,group,edge_distance). Exit 2 on bad input or when no scan \
+            gets a label.
+            """)
+
+    @Option(help: "Pairs file: scan,phantom_result[,group] per line.") var pairs: String
+    @Option(help: "Output labels file (the format of `earl train --labels`).") var out: String
+    @Option(help: "Also write every phantom's verdict and every scan's label as JSON here.") var json: String?
+    @Option(help: "Check that every scan exists in this folder (the --data of `earl train`).") var data: String?
+    @Option(help: "Leave out phantoms closer than this to the band edge deciding their label, in band widths.")
+    var minimumMargin: Double = 0.1
+
+    func validate() throws {
+        guard minimumMargin.isFinite, minimumMargin >= 0 else { throw ValidationError("--minimum-margin must be ≥ 0") }
+    }
+
+    func run() throws {
+        let text = String(decoding: try FileChecks.readSmallFile(pairs), as: UTF8.self)
+        let list = try PhantomReferencedLabels.parsePairs(text, path: pairs)
+        let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent()
+        func resolved(_ path: String) -> String { path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path }
+        let resultPaths = Array(Set(list.map { resolved($0.phantomResult) }))
+        for output in [out] + [json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [pairs] + resultPaths) }
+        if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
+        if let data {
+            for pair in list { try FileChecks.requireReadableFile(data + "/" + pair.scan) }
+        }
+        var results: [String: NEMAResult] = [:]
+        for pair in list where results[pair.phantomResult] == nil {
+            let path = resolved(pair.phantomResult)
+            let result = try ResultJSON.read(NEMAResult.self, from: path)
+            guard result.kind == "nema" else { throw InputError.invalidData(path: path, problem: "kind is \(result.kind), not a `nema analyze` result") }
+            results[pair.phantomResult] = result
+        }
+        let outcome = try PhantomReferencedLabels.label(
+            list, results: results, earl1: try PhantomData.standard("earl1"), earl2: try PhantomData.standard("earl2"), minimumMargin: minimumMargin)
+        print(Self.table(outcome))
+        guard !outcome.entries.isEmpty else {
+            throw InputError.invalidData(path: pairs, problem: "no scan could be labelled: every phantom is left out (see above)")
+        }
+        try AtomicOutput.write(LabelsCSV.render(outcome.entries), to: out)
+        if let json { try ResultJSON.write(outcome, to: json) }
+        let counts = EARLLabel.allCases.map { label in "\(label.rawValue) \(outcome.entries.filter { $0.label == label }.count)" }
+        print("\(out): \(outcome.entries.count) of \(list.count) scans labelled (\(counts.joined(separator: ", "))); \(outcome.leftOut.count) left out")
+    }
+
+    static func table(_ outcome: PhantomReferencedLabels.Outcome) -> String {
+        let earl2 = outcome.standards.last?.components(separatedBy: " (").first ?? "EARL2"
+        var lines = ["phantom result: category, margin from the deciding edge, distance above \(earl2)'s upper edge (band widths) → label (scans)"]
+        for p in outcome.phantoms {
+            let what = p.label.map { "\($0.rawValue) (\(p.scans))" } ?? "left out (\(p.scans)): \(p.leftOut ?? "")"
+            let estimated = p.activitiesEstimated ? "; activities estimated from the image" : ""
+            lines.append(String(format: "  %@: %@, %.2f, %+.2f → %@%@", p.result, p.category.rawValue, p.margin, p.edgeDistance, what, estimated))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
