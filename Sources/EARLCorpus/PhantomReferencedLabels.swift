@@ -136,6 +136,25 @@ public enum PhantomReferencedLabels {
             entries: entries, leftOut: leftOut)
     }
 
+    /// Scans whose voxel size differs from their phantom's by more than
+    /// `toleranceMM` on some axis, with a line saying so. A phantom's
+    /// recovery, and so the label, depends on the grid it was reconstructed
+    /// on: the label is the patient scan's only if both share it.
+    public static func voxelMismatches(
+        _ pairs: [Pair], scanSpacingMM: [String: SIMD3<Double>], results: [String: NEMAResult], toleranceMM: Double = 0.05
+    ) -> [String: String] {
+        var found: [String: String] = [:]
+        func text(_ v: [Double]) -> String { v.map { String(format: "%.2f", $0) }.joined(separator: "×") }
+        for pair in pairs {
+            guard let scan = scanSpacingMM[pair.scan], let phantom = results[pair.phantomResult]?.spacingMM, phantom.count == 3 else { continue }
+            let s = [scan.x, scan.y, scan.z]
+            if zip(s, phantom).contains(where: { abs($0 - $1) > toleranceMM }) {
+                found[pair.scan] = "voxels \(text(s)) mm, its phantom's (\(pair.phantomResult)) \(text(phantom)) mm: the label is the phantom grid's"
+            }
+        }
+        return found
+    }
+
     static func reason(_ category: SettingLabel.Category, earl1: String, earl2: String) -> String {
         switch category {
         case .both: return "meets both \(earl1) and \(earl2)"

@@ -64,6 +64,13 @@ public enum NIfTIReader {
         return (try NIfTIHeader.decode(prefix, path: path), layout)
     }
 
+    /// A file's voxel size in mm, from its validated header (no voxels read).
+    /// - Throws: `InputError` for a file `read` would refuse on its header.
+    public static func spacingMM(_ path: String, options: NIfTIReadOptions = NIfTIReadOptions()) throws -> SIMD3<Double> {
+        let (header, layout) = try readHeader(path)
+        return try NIfTIHeaderValidator.validate(header, layout: layout, path: path, options: options).spacingMM
+    }
+
     /// Reads one volume.
     /// - Throws: `InputError` naming the file and the problem.
     public static func read(_ path: String, options: NIfTIReadOptions = NIfTIReadOptions()) throws -> LoadedVolume {

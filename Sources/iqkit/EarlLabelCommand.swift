@@ -23,9 +23,11 @@ struct EarlLabel: ParsableCommand {
     @Option(help: "Pairs file: scan,phantom_result[,group] per line.") var pairs: String
     @Option(help: "Output labels file (the format of `earl train --labels`).") var out: String
     @Option(help: "Also write every phantom's verdict and every scan's label as JSON here.") var json: String?
-    @Option(help: "Check that every scan exists in this folder (the --data of `earl train`).") var data: String?
+    @Option(help: "Check every scan in this folder (the --data of `earl train`): it must be a readable NIfTI, and a voxel size other than its phantom's is warned about.")
+    var data: String?
     @Option(help: "Leave out phantoms closer than this to the band edge deciding their label, in band widths.")
     var minimumMargin: Double = 0.1
+    @OptionGroup var read: ReadOptions
 
     func validate() throws {
         guard minimumMargin.isFinite, minimumMargin >= 0 else { throw ValidationError("--minimum-margin must be ≥ 0") }
@@ -39,8 +41,9 @@ struct EarlLabel: ParsableCommand {
         let resultPaths = Array(Set(list.map { resolved($0.phantomResult) }))
         for output in [out] + [json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [pairs] + resultPaths) }
         if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
+        var spacings: [String: SIMD3<Double>] = [:]
         if let data {
-            for pair in list { try FileChecks.requireReadableFile(data + "/" + pair.scan) }
+            for pair in list { spacings[pair.scan] = try NIfTIReader.spacingMM(data + "/" + pair.scan, options: read.nifti) }
         }
         var results: [String: NEMAResult] = [:]
         for pair in list where results[pair.phantomResult] == nil {
@@ -52,6 +55,9 @@ struct EarlLabel: ParsableCommand {
         let outcome = try PhantomReferencedLabels.label(
             list, results: results, earl1: try PhantomData.standard("earl1"), earl2: try PhantomData.standard("earl2"), minimumMargin: minimumMargin)
         print(Self.table(outcome))
+        for (scan, problem) in PhantomReferencedLabels.voxelMismatches(list, scanSpacingMM: spacings, results: results).sorted(by: { $0.key < $1.key }) {
+            warn("\(scan): \(problem)")
+        }
         guard !outcome.entries.isEmpty else {
             throw InputError.invalidData(path: pairs, problem: "no scan could be labelled: every phantom is left out (see above)")
         }

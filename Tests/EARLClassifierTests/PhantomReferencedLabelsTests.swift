@@ -87,6 +87,16 @@ import Testing
         #expect(calibrated.leftOut["s1.nii"] == "calibration check failed (bias +12.0 %)")
     }
 
+    /// The phantom was reconstructed on 4 mm voxels; scans within 0.05 mm of that on every axis share its grid.
+    @Test func voxelSizeMismatches() {
+        #expect(Self.result.spacingMM == [4, 4, 4])
+        let pairs = ["same", "close", "thin", "coarse", "unread"].map { PhantomReferencedLabels.Pair(scan: $0, phantomResult: "p.json", group: $0) }
+        let spacings: [String: SIMD3<Double>] = ["same": SIMD3(4, 4, 4), "close": SIMD3(4.04, 3.96, 4), "thin": SIMD3(4, 4, 2), "coarse": SIMD3(4.07, 4.07, 4)]
+        let found = PhantomReferencedLabels.voxelMismatches(pairs, scanSpacingMM: spacings, results: ["p.json": Self.result])
+        #expect(found.keys.sorted() == ["coarse", "thin"])
+        #expect(found["thin"] == "voxels 4.00×4.00×2.00 mm, its phantom's (p.json) 4.00×4.00×4.00 mm: the label is the phantom grid's")
+    }
+
     @Test func resultWithoutABandedSphereIsBadInput() {
         var partial = Self.result
         partial.spheres.removeAll { abs($0.diameterMM - 10) < 0.5 }

@@ -245,6 +245,13 @@ import Testing
         #expect(bad.status == 2 && bad.stderr.contains("pairs.csv") && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
         let missing = try CLIRunner.run(["earl", "label", "--pairs", dir + "/pairs.csv", "--out", dir + "/x.csv", "--data", dir])
         #expect(missing.status == 2 && missing.stderr.contains("p1-a.nii: no such file"), "\(missing.stderr)")
+        // With --data, a scan on another grid than its phantom (3 mm) is warned about.
+        for (scan, voxel) in [("p1-a.nii", "3"), ("p1-b.nii", "4"), ("p2-a.nii", "3"), ("p2-c.nii", "3")] {
+            try CLIRunner.run(["simulate", "spheres", dir + "/" + scan, "--matrix", "16", "--slices", "4", "--voxel-mm", voxel])
+        }
+        let checked = try CLIRunner.run(["earl", "label", "--pairs", dir + "/pairs.csv", "--out", dir + "/checked.csv", "--data", dir])
+        #expect(checked.status == 0, "\(checked.stderr)")
+        #expect(checked.stderr == "iqkit: warning: p1-b.nii: voxels 4.00×4.00×4.00 mm, its phantom's (earl1.json) 3.00×3.00×3.00 mm: the label is the phantom grid's\n")
     }
 
     @Test func relabelByMajorityOfPhantomScans() throws {
