@@ -1,3 +1,5 @@
+import EARLClassifier
+import EARLCorpus
 import Foundation
 import IQCore
 import PETQuality
@@ -21,6 +23,8 @@ enum FuzzTarget: String, CaseIterable {
     case manifest
     /// An EARL band file (YAML).
     case bands
+    /// A labels CSV (`earl train`) and a pairs file (`earl label`): the same bytes through both parsers.
+    case labels
 
     /// Runs one input through the target.
     func run(_ bytes: UnsafeRawBufferPointer) {
@@ -29,6 +33,10 @@ enum FuzzTarget: String, CaseIterable {
         case .niftiGz: readNIfTI(bytes, suffix: ".nii.gz", gzip: true)
         case .manifest: parseYAML(bytes) { _ = try? SeriesManifest.read($0) }
         case .bands: parseYAML(bytes) { _ = try? EARLStandard.load($0) }
+        case .labels:
+            let text = String(decoding: bytes, as: UTF8.self)
+            _ = try? LabelsCSV.parse(text, path: "labels.csv")
+            _ = try? PhantomReferencedLabels.parsePairs(text, path: "pairs.csv")
         }
     }
 
