@@ -34,7 +34,9 @@ struct EarlLabel: ParsableCommand {
     }
 
     func run() throws {
-        let text = String(decoding: try FileChecks.readSmallFile(pairs), as: UTF8.self)
+        guard let text = String(data: try FileChecks.readSmallFile(pairs), encoding: .utf8) else {
+            throw InputError.invalidData(path: pairs, problem: "not UTF-8 text")
+        }
         let list = try PhantomReferencedLabels.parsePairs(text, path: pairs)
         let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent()
         func resolved(_ path: String) -> String { path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path }
