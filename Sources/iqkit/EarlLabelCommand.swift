@@ -27,6 +27,8 @@ struct EarlLabel: ParsableCommand {
     var data: String?
     @Option(help: "Leave out phantoms closer than this to the band edge deciding their label, in band widths.")
     var minimumMargin: Double = 0.1
+    @Option(help: "The EARL1 band set: earl1 (shipped) or a band file (.yaml).") var earl1 = "earl1"
+    @Option(help: "The EARL2 band set: earl2 (shipped) or a band file (.yaml).") var earl2 = "earl2"
     @OptionGroup var read: ReadOptions
 
     func validate() throws {
@@ -55,7 +57,7 @@ struct EarlLabel: ParsableCommand {
             results[pair.phantomResult] = result
         }
         let outcome = try PhantomReferencedLabels.label(
-            list, results: results, earl1: try PhantomData.standard("earl1"), earl2: try PhantomData.standard("earl2"), minimumMargin: minimumMargin)
+            list, results: results, earl1: try PhantomData.standard(earl1), earl2: try PhantomData.standard(earl2), minimumMargin: minimumMargin)
         print(Self.table(outcome))
         for (scan, problem) in PhantomReferencedLabels.voxelMismatches(list, scanSpacingMM: spacings, results: results).sorted(by: { $0.key < $1.key }) {
             warn("\(scan): \(problem)")

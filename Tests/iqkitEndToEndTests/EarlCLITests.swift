@@ -231,6 +231,14 @@ import Testing
         #expect(r.stdout.contains("3 of 4 scans labelled (clinical 2, earl1 1, earl2 0); 1 left out"), "\(r.stdout)")
         let rows = try String(contentsOfFile: dir + "/labels.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(3).joined(separator: ",") }
         #expect(rows == ["file,label,group", "p1-a.nii,clinical,p1", "p1-b.nii,earl1,p1", "p2-a.nii,clinical,p2"])
+        // Band files named explicitly give the same labels; a missing one is bad input.
+        let bands = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Phantoms/standards"
+        let explicit = try CLIRunner.run([
+            "earl", "label", "--pairs", dir + "/pairs.csv", "--out", dir + "/explicit.csv", "--earl1", bands + "/earl1.yaml", "--earl2", bands + "/earl2.yaml",
+        ])
+        #expect(explicit.status == 0 && FileManager.default.contents(atPath: dir + "/explicit.csv") == FileManager.default.contents(atPath: dir + "/labels.csv"))
+        let noBands = try CLIRunner.run(["earl", "label", "--pairs", dir + "/pairs.csv", "--out", dir + "/x.csv", "--earl2", dir + "/none.yaml"])
+        #expect(noBands.status == 2 && noBands.stderr.contains("none.yaml"), "\(noBands.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/labels.json"))) as? [String: Any]
         #expect(json?["kind"] as? String == "earl-labels")
         #expect((json?["leftOut"] as? [String: String])?["p2-c.nii"]?.contains("too smooth") == true)
