@@ -59,6 +59,9 @@ public enum PhantomReferencedLabels {
         public var entries: [LabelsCSV.Entry]
         /// Scans left out, with their phantom's reason.
         public var leftOut: [String: String]
+        /// The files the labels came from (pairs file, phantom results,
+        /// band files) with their SHA-256, for an audit trail; set by the caller.
+        public var provenance: Provenance?
     }
 
     /// Reads a pairs file: `scan,phantom_result[,group]` per line (a header

@@ -56,8 +56,14 @@ struct EarlLabel: ParsableCommand {
             guard result.kind == "nema" else { throw InputError.invalidData(path: path, problem: "kind is \(result.kind), not a `nema analyze` result") }
             results[pair.phantomResult] = result
         }
-        let outcome = try PhantomReferencedLabels.label(
+        var outcome = try PhantomReferencedLabels.label(
             list, results: results, earl1: try PhantomData.standard(earl1), earl2: try PhantomData.standard(earl2), minimumMargin: minimumMargin)
+        if json != nil {
+            let inputs = [pairs] + Array(Set(list.map { resolved($0.phantomResult) })).sorted() + [earl1, earl2].filter { $0.contains("/") || $0.hasSuffix(".yaml") }
+            outcome.provenance = Provenance(
+                inputs: try inputs.map(Provenance.Input.hashing),
+                settings: ["minimumMargin": String(minimumMargin), "earl1": earl1, "earl2": earl2, "data": data ?? "not checked"])
+        }
         print(Self.table(outcome))
         for (scan, problem) in PhantomReferencedLabels.voxelMismatches(list, scanSpacingMM: spacings, results: results).sorted(by: { $0.key < $1.key }) {
             warn("\(scan): \(problem)")
