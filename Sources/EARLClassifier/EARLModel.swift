@@ -194,11 +194,7 @@ public final class EARLModel {
 
     /// Reads and validates a model file. - Throws: `InputError` naming the file.
     public static func read(from path: String) throws -> EARLModel {
-        let data = try FileChecks.readSmallFile(path, maxBytes: 256 << 20)
-        let file: File
-        do { file = try JSONDecoder().decode(File.self, from: data) } catch {
-            throw InputError.invalidData(path: path, problem: "not an iqkit EARL classifier model: \(DataFile.describe(error))")
-        }
+        let file = try ResultJSON.read(File.self, from: path, kind: "an iqkit EARL classifier model", maxBytes: 256 << 20)
         guard file.format == formatName else { throw InputError.invalidData(path: path, problem: "format \"\(file.format)\" is not \(formatName)") }
         guard (1...currentVersion).contains(file.formatVersion) else {
             throw InputError.invalidData(path: path, problem: "model format version \(file.formatVersion); this iqkit reads versions 1…\(currentVersion)")

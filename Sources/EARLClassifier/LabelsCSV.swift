@@ -21,9 +21,7 @@ public enum LabelsCSV {
 
     /// Reads a labels file. - Throws: `InputError.invalidData` naming the file and line.
     public static func parse(path: String) throws -> [Entry] {
-        let data = try FileChecks.readSmallFile(path)
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError.invalidData(path: path, problem: "not UTF-8 text") }
-        return try parse(text, path: path)
+        try parse(try DataFile.readText(path), path: path)
     }
 
     /// Parses a labels file's text (`path` names it in errors). Lines may

@@ -60,11 +60,16 @@ public enum PhantomReferencedLabels {
         /// Scans left out, with their phantom's reason.
         public var leftOut: [String: String]
         /// The files the labels came from (pairs file, phantom results,
-        /// band files) with their SHA-256, for an audit trail; set by the caller.
-        public var provenance: Provenance?
+        /// band files) with their SHA-256: the audit trail.
+        public var provenance: Provenance
     }
 
-    /// Reads a pairs file: `scan,phantom_result[,group]` per line (a header
+    /// Reads a pairs file (see `parsePairs(_:path:)`).
+    public static func parsePairs(path: String) throws -> [Pair] {
+        try parsePairs(try DataFile.readText(path), path: path)
+    }
+
+    /// Parses a pairs file: `scan,phantom_result[,group]` per line (a header
     /// line starting `scan` is allowed; `#` starts a comment).
     /// - Throws: `InputError.invalidData` naming the file and line.
     public static func parsePairs(_ text: String, path: String) throws -> [Pair] {
@@ -94,7 +99,7 @@ public enum PhantomReferencedLabels {
     /// - Throws: `InputError.invalidData` for a result without one of the
     ///   band sets' spheres.
     public static func label(
-        _ pairs: [Pair], results: [String: NEMAResult], earl1: EARLStandard, earl2: EARLStandard, minimumMargin: Double
+        _ pairs: [Pair], results: [String: NEMAResult], earl1: EARLStandard, earl2: EARLStandard, minimumMargin: Double, provenance: Provenance
     ) throws -> Outcome {
         var verdicts: [String: PhantomVerdict] = [:]
         var order: [String] = []
@@ -136,7 +141,7 @@ public enum PhantomReferencedLabels {
         }
         return Outcome(
             minimumMargin: minimumMargin, standards: [earl1, earl2].map { "\($0.name) (\($0.version))" }, phantoms: order.map { verdicts[$0]! },
-            entries: entries, leftOut: leftOut)
+            entries: entries, leftOut: leftOut, provenance: provenance)
     }
 
     /// Scans whose voxel size differs from their phantom's by more than

@@ -14,10 +14,7 @@ public enum DataFile {
     /// UTF-8, and YAML anchors/aliases (iqkit's files never need them, and
     /// alias expansion is how "billion laughs" files exhaust memory).
     public static func decodeYAML<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
-        let data = try FileChecks.readSmallFile(path, maxBytes: maxBytes)
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError.invalidData(path: path, problem: "not UTF-8 text")
-        }
+        let text = try readText(path, maxBytes: maxBytes)
         if let line = aliasLine(text) {
             throw InputError.invalidData(path: path, problem: "line \(line): YAML anchors and aliases are not accepted")
         }
@@ -30,6 +27,16 @@ public enum DataFile {
         } catch {
             throw InputError.invalidData(path: path, problem: "cannot read: \(error)")
         }
+    }
+
+    /// A small text file's contents (band and manifest files, labels and
+    /// pairs CSV files). - Throws: `InputError` when it is missing, too
+    /// large or not UTF-8.
+    public static func readText(_ path: String, maxBytes: Int64 = 64 << 20) throws -> String {
+        guard let text = String(data: try FileChecks.readSmallFile(path, maxBytes: maxBytes), encoding: .utf8) else {
+            throw InputError.invalidData(path: path, problem: "not UTF-8 text")
+        }
+        return text
     }
 
     /// The 1-based line of the first YAML anchor (`&x`) or alias (`*x`) outside quotes and comments.

@@ -63,13 +63,20 @@ public enum ResultJSON {
         try AtomicOutput.write(data + Data("\n".utf8), to: path)
     }
 
-    /// Reads and decodes, mapping any failure to a one-line `InputError`.
-    public static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
-        let data = try FileChecks.readSmallFile(path)
+    /// Reads and decodes a JSON file (a result, a report, a model), mapping
+    /// any failure to one `InputError` line naming it. With `kind` ("a
+    /// cross-validation report") the line says what the file is not:
+    /// "not a cross-validation report: missing field folds".
+    public static func read<T: Decodable>(_ type: T.Type, from path: String, kind: String? = nil, maxBytes: Int64 = 64 << 20) throws -> T {
+        try decode(type, from: try FileChecks.readSmallFile(path, maxBytes: maxBytes), path: path, kind: kind)
+    }
+
+    /// Decodes JSON bytes read from `path`, as `read` does.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, path: String, kind: String? = nil) throws -> T {
         do {
             return try decoder().decode(type, from: data)
         } catch {
-            throw InputError.invalidData(path: path, problem: DataFile.describe(error))
+            throw InputError.invalidData(path: path, problem: (kind.map { "not \($0): " } ?? "") + DataFile.describe(error))
         }
     }
 }

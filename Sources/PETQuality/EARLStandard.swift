@@ -103,14 +103,17 @@ public enum PhantomData {
 
     /// A standard by name (`earl1`, `earl2`: files in Phantoms/standards) or by path to a YAML file.
     public static func standard(_ nameOrPath: String) throws -> EARLStandard {
-        if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") {
-            return try EARLStandard.load(nameOrPath)
-        }
+        try EARLStandard.load(try standardPath(nameOrPath))
+    }
+
+    /// The band file `standard(nameOrPath)` reads (for provenance records).
+    public static func standardPath(_ nameOrPath: String) throws -> String {
+        if nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") || nameOrPath.contains("/") { return nameOrPath }
         let path = try folder() + "/standards/\(nameOrPath.lowercased()).yaml"
         guard FileManager.default.fileExists(atPath: path) else {
             throw InputError.invalidSetting(name: "--standard", problem: "no band set named '\(nameOrPath)' (expected earl1, earl2, all or a .yaml file)")
         }
-        return try EARLStandard.load(path)
+        return path
     }
 
     /// The IEC body phantom geometry from Phantoms/iec-body.yaml.

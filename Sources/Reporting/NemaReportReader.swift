@@ -156,11 +156,7 @@ public enum HarmonizeReportReader: ResultReader {
 
 /// Decodes a result with one-line errors.
 func decode<T: Decodable>(_ type: T.Type, _ data: Data, path: String) throws -> T {
-    do {
-        return try ResultJSON.decoder().decode(type, from: data)
-    } catch let error as DecodingError {
-        throw InputError.invalidData(path: path, problem: DataFile.describe(error))
-    }
+    try ResultJSON.decode(type, from: data, path: path)
 }
 
 /// File-name stems for figures: letters, digits and dashes only.

@@ -103,11 +103,6 @@ public struct ModelFile: Codable, Equatable, Sendable {
 
     /// Reads and decodes a model file (not yet validated: see `makeNetwork`).
     public static func read(from path: String) throws -> ModelFile {
-        let data = try FileChecks.readSmallFile(path, maxBytes: 256 << 20)
-        do {
-            return try JSONDecoder().decode(ModelFile.self, from: data)
-        } catch {
-            throw InputError.invalidData(path: path, problem: "not a readable model file: \(DataFile.describe(error))")
-        }
+        try ResultJSON.read(ModelFile.self, from: path, kind: "a readable model file", maxBytes: 256 << 20)
     }
 }

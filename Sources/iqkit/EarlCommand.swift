@@ -262,14 +262,7 @@ struct EarlCrossValidationMerge: ParsableCommand {
 
     func run() throws {
         for output in [report, json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: reports) }
-        let parts = try reports.map { path -> (path: String, report: CrossValidationReport) in
-            let data = try FileChecks.readSmallFile(path)
-            do {
-                return (path, try ResultJSON.decoder().decode(CrossValidationReport.self, from: data))
-            } catch {
-                throw InputError.invalidData(path: path, problem: "not a cross-validation report: \(DataFile.describe(error))")
-            }
-        }
+        let parts = try reports.map { path in (path: path, report: try ResultJSON.read(CrossValidationReport.self, from: path, kind: "a cross-validation report")) }
         let merged = try CrossValidationReport.merge(parts)
         print(merged.markdown)
         if let report { try AtomicOutput.write(merged.markdown + "\n", to: report) }

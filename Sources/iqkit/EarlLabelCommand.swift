@@ -36,13 +36,10 @@ struct EarlLabel: ParsableCommand {
     }
 
     func run() throws {
-        guard let text = String(data: try FileChecks.readSmallFile(pairs), encoding: .utf8) else {
-            throw InputError.invalidData(path: pairs, problem: "not UTF-8 text")
-        }
-        let list = try PhantomReferencedLabels.parsePairs(text, path: pairs)
+        let list = try PhantomReferencedLabels.parsePairs(path: pairs)
         let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent()
         func resolved(_ path: String) -> String { path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path }
-        let resultPaths = Array(Set(list.map { resolved($0.phantomResult) }))
+        let resultPaths = Set(list.map { resolved($0.phantomResult) }).sorted()
         for output in [out] + [json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [pairs] + resultPaths) }
         if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
         var spacings: [String: SIMD3<Double>] = [:]
@@ -56,14 +53,13 @@ struct EarlLabel: ParsableCommand {
             guard result.kind == "nema" else { throw InputError.invalidData(path: path, problem: "kind is \(result.kind), not a `nema analyze` result") }
             results[pair.phantomResult] = result
         }
-        var outcome = try PhantomReferencedLabels.label(
-            list, results: results, earl1: try PhantomData.standard(earl1), earl2: try PhantomData.standard(earl2), minimumMargin: minimumMargin)
-        if json != nil {
-            let inputs = [pairs] + Array(Set(list.map { resolved($0.phantomResult) })).sorted() + [earl1, earl2].filter { $0.contains("/") || $0.hasSuffix(".yaml") }
-            outcome.provenance = Provenance(
-                inputs: try inputs.map(Provenance.Input.hashing),
-                settings: ["minimumMargin": String(minimumMargin), "earl1": earl1, "earl2": earl2, "data": data ?? "not checked"])
-        }
+        let bandFiles = [try PhantomData.standardPath(earl1), try PhantomData.standardPath(earl2)]
+        let provenance = Provenance(
+            inputs: try ([pairs] + resultPaths + bandFiles).map(Provenance.Input.hashing),
+            settings: ["minimumMargin": String(minimumMargin), "earl1": earl1, "earl2": earl2, "data": data ?? "not checked"])
+        let outcome = try PhantomReferencedLabels.label(
+            list, results: results, earl1: try EARLStandard.load(bandFiles[0]), earl2: try EARLStandard.load(bandFiles[1]), minimumMargin: minimumMargin,
+            provenance: provenance)
         print(Self.table(outcome))
         for (scan, problem) in PhantomReferencedLabels.voxelMismatches(list, scanSpacingMM: spacings, results: results).sorted(by: { $0.key < $1.key }) {
             warn("\(scan): \(problem)")

@@ -80,13 +80,7 @@ struct SimulateRelabel: ParsableCommand {
 
     func run() throws {
         let path = corpus + "/corpus.json"
-        let data = try FileChecks.readSmallFile(path)
-        let manifest: PatientCorpus.Manifest
-        do {
-            manifest = try ResultJSON.decoder().decode(PatientCorpus.Manifest.self, from: data)
-        } catch {
-            throw InputError.invalidData(path: path, problem: "not a pet-patients corpus manifest: \(DataFile.describe(error))")
-        }
+        let manifest = try ResultJSON.read(PatientCorpus.Manifest.self, from: path, kind: "a pet-patients corpus manifest")
         guard manifest.kind == "earl-corpus" else { throw InputError.invalidData(path: path, problem: "kind is \(manifest.kind), not earl-corpus") }
         let inputs = [path, corpus + "/labels.csv"]
         for output in [out] + [json].compactMap({ $0 }) {

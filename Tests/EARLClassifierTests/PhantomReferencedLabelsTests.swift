@@ -8,6 +8,7 @@ import Testing
 /// `earl label`: a site's own scans labelled by its phantom results.
 @Suite struct PhantomReferencedLabelsTests {
     static let labeller = try! SettingLabeller.standard()
+    static let provenance = Provenance(inputs: [], settings: [:])
 
     /// One real `nema analyze` result: the digital IEC phantom reconstructed
     /// at 7 mm FWHM, 4 mm voxels, analysed like a user's phantom scan.
@@ -60,7 +61,7 @@ import Testing
             .init(scan: "o1.nii", phantomResult: "smooth.json", group: "p1"), .init(scan: "s2.nii", phantomResult: "sharp.json", group: "p2"),
         ]
         let results = ["sharp.json": sharp, "measured.json": measured, "smooth.json": smooth]
-        let outcome = try PhantomReferencedLabels.label(pairs, results: results, earl1: Self.labeller.earl1, earl2: Self.labeller.earl2, minimumMargin: 0)
+        let outcome = try PhantomReferencedLabels.label(pairs, results: results, earl1: Self.labeller.earl1, earl2: Self.labeller.earl2, minimumMargin: 0, provenance: Self.provenance)
         #expect(outcome.phantoms.map(\.result) == ["sharp.json", "measured.json", "smooth.json"])
         #expect(outcome.phantoms.map(\.scans) == [2, 1, 1])
         #expect(outcome.phantoms.map(\.category) == expected.map(\.category))
@@ -73,7 +74,7 @@ import Testing
 
         // The margin rule: a phantom nearer its deciding edge than asked is left out.
         let strict = try PhantomReferencedLabels.label(
-            pairs, results: results, earl1: Self.labeller.earl1, earl2: Self.labeller.earl2, minimumMargin: expected[0].margin + 0.01)
+            pairs, results: results, earl1: Self.labeller.earl1, earl2: Self.labeller.earl2, minimumMargin: expected[0].margin + 0.01, provenance: Self.provenance)
         #expect(!strict.entries.contains { $0.file == "s1.nii" })
         #expect(strict.leftOut["s2.nii"]?.contains("band widths from the deciding edge") == true, "\(strict.leftOut)")
 
@@ -83,7 +84,7 @@ import Testing
         miscalibrated.calibration?.biasPercent = 12
         miscalibrated.calibration?.pass = false
         let calibrated = try PhantomReferencedLabels.label(
-            pairs, results: results.merging(["sharp.json": miscalibrated]) { $1 }, earl1: Self.labeller.earl1, earl2: Self.labeller.earl2, minimumMargin: 0)
+            pairs, results: results.merging(["sharp.json": miscalibrated]) { $1 }, earl1: Self.labeller.earl1, earl2: Self.labeller.earl2, minimumMargin: 0, provenance: Self.provenance)
         #expect(calibrated.leftOut["s1.nii"] == "calibration check failed (bias +12.0 %)")
     }
 
@@ -103,7 +104,7 @@ import Testing
         #expect(throws: InputError.invalidData(path: "p.json", problem: "has no 10.0 mm sphere, which EARL1 bands")) {
             try PhantomReferencedLabels.label(
                 [.init(scan: "a.nii", phantomResult: "p.json", group: "a")], results: ["p.json": partial], earl1: Self.labeller.earl1, earl2: Self.labeller.earl2,
-                minimumMargin: 0.1)
+                minimumMargin: 0.1, provenance: Self.provenance)
         }
     }
 }

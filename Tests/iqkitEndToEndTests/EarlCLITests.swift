@@ -242,7 +242,7 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/labels.json"))) as? [String: Any]
         #expect(json?["kind"] as? String == "earl-labels")
         let hashed = ((json?["provenance"] as? [String: Any])?["inputs"] as? [[String: Any]])?.compactMap { $0["path"] as? String } ?? []
-        #expect(hashed.map { URL(fileURLWithPath: $0).lastPathComponent } == ["pairs.csv", "earl1.json", "sharp.json", "smooth.json"], "\(hashed)")
+        #expect(hashed.map { URL(fileURLWithPath: $0).lastPathComponent } == ["pairs.csv", "earl1.json", "sharp.json", "smooth.json", "earl1.yaml", "earl2.yaml"], "\(hashed)")
         #expect((json?["leftOut"] as? [String: String])?["p2-c.nii"]?.contains("too smooth") == true)
 
         // Nothing to label: exit 2, no file; a result that is not a NEMA one: exit 2.
