@@ -32,7 +32,8 @@ demo: build
 	@scripts/demo.sh $(BIN) $(DEMO_DIR)
 
 # The shipped EARL classifier: simulated corpora, 5-fold CV, training,
-# test-set scores (scripts/train-model.sh; FOLDS=0 skips the CV).
+# test-set scores (scripts/train-model.sh; FOLDS=0 skips the CV;
+# TRAIN_SEED, TESTS and INSTALL=0 for studies of the recipe).
 model: build
 	scripts/train-model.sh $(BIN)
 

@@ -25,6 +25,17 @@
 # number of cores) run at once, each pinned to one core when `taskset`
 # exists (the trainer is mostly single-threaded; pinned processes do not
 # fight over OpenBLAS threads). Set FOLDS=0 to skip step 2.
+#
+# Variables for studies of the recipe (the defaults make the shipped model):
+#   TRAIN_SEED  seed of the training corpus (default 1). Another seed is
+#               another draw of the same recipe: a way to see how much the
+#               CV and test scores owe to one corpus.
+#   TESTS       test corpora as name:count:seed words (default
+#               "test:60:2 test300:300:3"); add test4:300:4 for the third
+#               corpus of docs/benchmarks/earl-model.md (20 min more).
+#   INSTALL     1 (default) installs the model and writes
+#               docs/benchmarks/earl-model-run.md; 0 leaves both alone and
+#               writes the figures to $WORKDIR/earl-model-run.md.
 set -euo pipefail
 # OpenBLAS picks its GEMM kernel by CPU, and kernels round differently
 # (AVX-512 and AVX2 code sum in other orders), so on another CPU training
@@ -36,15 +47,36 @@ bin="$1"
 work="${2:-.build-model}"
 folds="${FOLDS:-5}"
 epochs="${EPOCHS:-60}"
+train_seed="${TRAIN_SEED:-1}"
+tests="${TESTS:-test:60:2 test300:300:3}"
+install="${INSTALL:-1}"
+for t in $tests; do
+  [[ "$t" =~ ^[A-Za-z0-9_-]+:[0-9]+:[0-9]+$ ]] || { echo "TESTS: '$t' is not name:count:seed" >&2; exit 2; }
+done
 cores=$(nproc)
 parallel="${JOBS:-$cores}"
 train_options=(--epochs "$epochs" --learning-rate 1e-3 --seed 1)
 mkdir -p "$work"
 t0=$(date +%s)
-[ -f "$work/train/labels.csv" ] || "$bin" simulate pet-patients "$work/train" --count 120 --split train --seed 1 --paired \
+# A corpus already in $work is reused only when it was drawn with the seed asked for.
+corpus_seed() { grep -o '"seed" *: *[0-9]*' "$1/corpus.json" 2> /dev/null | head -1 | grep -o '[0-9]*$'; }
+check_seed() {
+  if [ -f "$1/labels.csv" ] && [ "$(corpus_seed "$1")" != "$2" ]; then
+    echo "$1 holds a corpus of seed $(corpus_seed "$1"), not $2: remove it or use another WORKDIR" >&2
+    exit 2
+  fi
+}
+check_seed "$work/train" "$train_seed"
+for t in $tests; do
+  IFS=: read -r name count seed <<< "$t"
+  check_seed "$work/$name" "$seed"
+done
+[ -f "$work/train/labels.csv" ] || "$bin" simulate pet-patients "$work/train" --count 120 --split train --seed "$train_seed" --paired \
   --scans-per-setting 1 --continuous-voxels 1 --uncompressed
-[ -f "$work/test/labels.csv" ] || "$bin" simulate pet-patients "$work/test" --count 60 --split test --seed 2 --uncompressed
-[ -f "$work/test300/labels.csv" ] || "$bin" simulate pet-patients "$work/test300" --count 300 --split test --seed 3 --uncompressed
+for t in $tests; do
+  IFS=: read -r name count seed <<< "$t"
+  [ -f "$work/$name/labels.csv" ] || "$bin" simulate pet-patients "$work/$name" --count "$count" --split test --seed "$seed" --uncompressed
+done
 t1=$(date +%s)
 
 # Runs "$@" in the background, at most $parallel at a time, each pinned to a
@@ -106,36 +138,40 @@ else
   echo "cross-validation skipped (FOLDS=$folds)" > "$work/cv.md"
 fi
 t3=$(date +%s)
-"$bin" earl evaluate --data "$work/test" --labels "$work/test/labels.csv" --model "$work/earl-classifier.json" \
-  --report "$work/test.md" --json "$work/test.json"
-"$bin" earl evaluate --data "$work/test300" --labels "$work/test300/labels.csv" --model "$work/earl-classifier.json" \
-  --report "$work/test300.md" --json "$work/test300.json"
+for t in $tests; do
+  IFS=: read -r name count seed <<< "$t"
+  "$bin" earl evaluate --data "$work/$name" --labels "$work/$name/labels.csv" --model "$work/earl-classifier.json" \
+    --report "$work/$name.md" --json "$work/$name.json"
+done
 t4=$(date +%s)
-mkdir -p Phantoms/models
-cp "$work/earl-classifier.json" Phantoms/models/earl-classifier.json.tmp
-mv Phantoms/models/earl-classifier.json.tmp Phantoms/models/earl-classifier.json
+figures="$work/earl-model-run.md"
+if [ "$install" = 1 ]; then
+  mkdir -p Phantoms/models
+  cp "$work/earl-classifier.json" Phantoms/models/earl-classifier.json.tmp
+  mv Phantoms/models/earl-classifier.json.tmp Phantoms/models/earl-classifier.json
+  figures=docs/benchmarks/earl-model-run.md
+fi
 {
   echo "# The shipped EARL classifier"
   echo
   echo "Made by \`make model\` (scripts/train-model.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Corpora: $work/train/corpus.json and $work/test/corpus.json (settings, phantom RCs, rejected settings)."
+  echo "Training corpus seed $train_seed; corpora: $work/train/corpus.json and each test corpus's corpus.json (settings, phantom RCs, rejected settings)."
   echo
   echo "| step | wall time (s) |"
   echo "|---|---:|"
-  echo "| simulate corpora (train 120 + test 60 + test 300 scans, skipped when present) | $((t1 - t0)) |"
-  echo "| ${folds}-fold cross-validation and training the shipped model, $parallel at a time | $((t3 - t1)) |"
+  echo "| simulate corpora (train 120 scans and the test corpora, skipped when present) | $((t1 - t0)) |"
+  echo "| ${folds}-fold cross-validation and training the model, $parallel at a time | $((t3 - t1)) |"
   echo "| scoring the test corpora | $((t4 - t3)) |"
   echo
   echo "## ${folds}-fold cross-validation (training corpus, folds by anatomy)"
   echo
   cat "$work/cv.md"
-  echo
-  echo "## Test corpus (unseen anatomies and voxel sizes)"
-  echo
-  cat "$work/test.md"
-  echo
-  echo "## Larger test corpus (300 scans, seed 3: other settings on the same unseen grids)"
-  echo
-  cat "$work/test300.md"
-} > docs/benchmarks/earl-model-run.md
-echo "model: Phantoms/models/earl-classifier.json; figures: docs/benchmarks/earl-model-run.md"
+  for t in $tests; do
+    IFS=: read -r name count seed <<< "$t"
+    echo
+    echo "## Test corpus $name ($count scans, seed $seed; anatomies and voxel sizes never used in training)"
+    echo
+    cat "$work/$name.md"
+  done
+} > "$figures"
+if [ "$install" = 1 ]; then echo "model: Phantoms/models/earl-classifier.json; figures: $figures"; else echo "model: $work/earl-classifier.json (not installed); figures: $figures"; fi

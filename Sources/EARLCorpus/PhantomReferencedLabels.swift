@@ -70,12 +70,13 @@ public enum PhantomReferencedLabels {
     }
 
     /// Parses a pairs file: `scan,phantom_result[,group]` per line (a header
-    /// line starting `scan` is allowed; `#` starts a comment).
+    /// line starting `scan` is allowed; `#` starts a comment; fields may be
+    /// quoted as in `LabelsCSV.records`).
     /// - Throws: `InputError.invalidData` naming the file and line.
     public static func parsePairs(_ text: String, path: String) throws -> [Pair] {
         var pairs: [Pair] = []
         var seen = Set<String>()
-        for (n, fields) in LabelsCSV.records(text, header: "scan") {
+        for (n, fields) in try LabelsCSV.records(text, header: "scan", path: path) {
             let at = "\(path):\(n)"
             guard (2...3).contains(fields.count) else {
                 throw InputError.invalidData(path: at, problem: "expected scan,phantom_result[,group], got \(fields.count) fields")

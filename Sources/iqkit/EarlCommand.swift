@@ -94,7 +94,7 @@ struct EarlTrain: ParsableCommand {
             The labels CSV has lines `file,label[,group[,edge_distance]]`: file relative to --data, label clinical, earl1 or earl2, \
             group (optional) keeps scans of one patient in one fold, edge_distance (optional, for --soft-stage1) is the setting's \
             phantom distance from EARL2's upper band edge in band widths (> 0 over-recovering; `simulate pet-patients` writes it). \
-            A header line `file,label…` is allowed; # starts a comment. \
+            A header line `file,label…` is allowed; # starts a comment; a field may be "quoted" (CSV style) to hold commas. \
             Exit 1 with --require-convergence when a network may not have converged, 2 on bad input.
             """)
 

@@ -36,4 +36,34 @@ import Testing
         }
         #expect(throws: InputError.invalidData(path: "l.csv", problem: "no labelled scans")) { try LabelsCSV.parse("\u{FEFF}file,label\r\n# none\r\n", path: "l.csv") }
     }
+
+    /// Names with commas, quotes, spaces or a leading `#` survive a round trip
+    /// through `render` and `parse`, as a spreadsheet would quote them.
+    @Test func quotedFieldsRoundTrip() throws {
+        let entries = [
+            LabelsCSV.Entry(file: "site A, scanner 2/pt 1.nii", label: .earl2, group: "pt \"one\""),
+            LabelsCSV.Entry(file: "#7.nii.gz", label: .clinical, group: " padded ", edgeDistance: 0.125),
+            LabelsCSV.Entry(file: "plain.nii", label: .earl1, group: "file"),
+        ]
+        let text = LabelsCSV.render(entries)
+        #expect(text.contains("\"site A, scanner 2/pt 1.nii\",earl2,\"pt \"\"one\"\"\","))
+        #expect(text.contains("\n\"#7.nii.gz\",clinical,\" padded \",0.125000\n"))
+        #expect(try LabelsCSV.parse(text, path: "l.csv") == entries)
+        #expect(try LabelsCSV.parse(text.replacingOccurrences(of: "\n", with: "\r\n"), path: "l.csv") == entries)
+        // Spaces around a quoted field are not part of it; a quoted first
+        // field is a scan even when it reads "file".
+        #expect(try LabelsCSV.parse(" \"file\" , earl1 ,\"a,b\"", path: "l.csv") == [LabelsCSV.Entry(file: "file", label: .earl1, group: "a,b")])
+        // A quote inside an unquoted field is kept as written.
+        #expect(try LabelsCSV.parse("it\"s.nii,earl1", path: "l.csv") == [LabelsCSV.Entry(file: "it\"s.nii", label: .earl1, group: "it\"s.nii")])
+    }
+
+    @Test func malformedQuotesNameTheLine() {
+        #expect(throws: InputError.invalidData(path: "l.csv:2", problem: "unterminated quoted field")) {
+            try LabelsCSV.parse("file,label\n\"a.nii,earl1\n", path: "l.csv")
+        }
+        #expect(throws: InputError.invalidData(path: "l.csv:1", problem: "text after a closing quote")) {
+            try LabelsCSV.parse("\"a\".nii,earl1", path: "l.csv")
+        }
+        #expect(throws: InputError.invalidData(path: "l.csv:1", problem: "unterminated quoted field")) { try LabelsCSV.parse("a.nii,\"", path: "l.csv") }
+    }
 }

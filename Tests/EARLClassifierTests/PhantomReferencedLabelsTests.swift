@@ -46,6 +46,11 @@ import Testing
         #expect(throws: InputError.invalidData(path: "pairs.csv:1", problem: "expected scan,phantom_result[,group], got 1 fields")) {
             try PhantomReferencedLabels.parsePairs("a.nii", path: "pairs.csv")
         }
+        let quoted = try PhantomReferencedLabels.parsePairs("\"site A, pt 1.nii\",\"phantoms/A, 2026.json\"\n", path: "pairs.csv")
+        #expect(quoted == [.init(scan: "site A, pt 1.nii", phantomResult: "phantoms/A, 2026.json", group: "site A, pt 1.nii")])
+        #expect(throws: InputError.invalidData(path: "pairs.csv:2", problem: "unterminated quoted field")) {
+            try PhantomReferencedLabels.parsePairs("a.nii,p.json\n\"b.nii,p.json", path: "pairs.csv")
+        }
         #expect(throws: InputError.invalidData(path: "pairs.csv", problem: "no scan,phantom_result pairs")) {
             try PhantomReferencedLabels.parsePairs("scan,phantom_result\r\n", path: "pairs.csv")
         }
