@@ -73,6 +73,10 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
         stage2EARL2 = stage2[1]
         self.activeVoxels = activeVoxels
     }
+
+    /// Stage 1's call, as the confusion matrices score it: compliant when
+    /// P(compliant) > 1 − `EARLModel.threshold`.
+    public var stage1CallsCompliant: Bool { stage1Compliant > 1 - EARLModel.threshold }
 }
 
 /// The JSON of `iqkit earl check`: one result per scan, the requirement the

@@ -87,7 +87,7 @@ public struct CrossValidationReport: Codable, Sendable {
 
         /// Scores one classified scan: stage 1 always, stage 2 when the scan is truly compliant (as the seed study reports CNN 2).
         public mutating func add(truth: EARLLabel, result: EARLCheckResult) {
-            stage1.add(truth: truth.isCompliant ? 1 : 0, prediction: result.stage1Compliant > 1 - EARLModel.threshold ? 1 : 0)
+            stage1.add(truth: truth.isCompliant ? 1 : 0, prediction: result.stage1CallsCompliant ? 1 : 0)
             if truth.isCompliant { stage2.add(truth: truth == .earl2 ? 1 : 0, prediction: result.stage2EARL2 > 0.5 ? 1 : 0) }
             overall.add(truth: EARLTraining.index(truth), prediction: EARLTraining.index(result.label))
         }
@@ -106,9 +106,14 @@ public struct CrossValidationReport: Codable, Sendable {
         public var name: String
         public var truth: EARLLabel
         public var result: EARLCheckResult
+        /// The scan's phantom distance from EARL2's upper band edge, when the
+        /// labels file gives it (`LabelsCSV.Entry.edgeDistance`).
+        public var edgeDistance: Double? = nil
 
         /// The final label is not the truth.
         public var isMisclassified: Bool { result.label != truth }
+        /// Stage 1 put the scan on the right side of the clinical line.
+        public var stage1Correct: Bool { result.stage1CallsCompliant == truth.isCompliant }
 
         /// Columns of a table of predictions (Markdown here, HTML in Reporting).
         public static let tableHeader = ["scan", "truth", "predicted", "P(clinical)", "stage 1: P(compliant)", "stage 2: P(earl2)"]
@@ -137,7 +142,7 @@ public struct CrossValidationReport: Codable, Sendable {
             "| \(n) | \(f.testNames.count) | \(f.stage1.correct)/\(f.stage1.total) | \(f.stage2.correct)/\(f.stage2.total) | \(f.overall.correct)/\(f.overall.total) |"
         }
         text += "\n\nPer fold (correct / total):\n\n| fold | test scans | stage 1 | stage 2 | overall |\n|---:|---:|---:|---:|---:|\n"
-            + perFold.joined(separator: "\n") + "\n\n" + Self.misclassifiedMarkdown(predictions)
+            + perFold.joined(separator: "\n") + "\n\n" + Self.misclassifiedMarkdown(predictions) + EdgeDistanceBin.markdown(predictions)
         if !warnings.isEmpty {
             text += "\n\nNetworks that may not have converged (\(warnings.count)):\n\n" + warnings.map { "- " + $0 }.joined(separator: "\n")
         }
@@ -426,7 +431,7 @@ public enum EARLTraining {
             for s in test {
                 let result = model.classify(s.prepared, path: s.name)
                 record.add(truth: s.label, result: result)
-                report.predictions.append(.init(name: s.name, truth: s.label, result: result))
+                report.predictions.append(.init(name: s.name, truth: s.label, result: result, edgeDistance: s.edgeDistance))
             }
             log?(
                 "fold \(f + 1)/\(k) scores: stage 1 \(record.stage1.correct)/\(record.stage1.total), stage 2 \(record.stage2.correct)/\(record.stage2.total), overall \(record.overall.correct)/\(record.overall.total)"

@@ -61,10 +61,12 @@ public struct EvaluationReport: Codable, Sendable {
         self.provenance = provenance
     }
 
-    public mutating func add(name: String, truth: EARLLabel, result: EARLCheckResult) {
+    /// - Parameter edgeDistance: the scan's phantom distance from EARL2's
+    ///   upper band edge, when the labels file gives it.
+    public mutating func add(name: String, truth: EARLLabel, result: EARLCheckResult, edgeDistance: Double? = nil) {
         scores.testNames.append(name)
         scores.add(truth: truth, result: result)
-        predictions.append(.init(name: name, truth: truth, result: result))
+        predictions.append(.init(name: name, truth: truth, result: result, edgeDistance: edgeDistance))
     }
 
     /// The targets that are set, judged.
@@ -72,12 +74,81 @@ public struct EvaluationReport: Codable, Sendable {
 
     public var markdown: String {
         var text = CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) + "\n\n"
-            + CrossValidationReport.misclassifiedMarkdown(predictions)
+            + CrossValidationReport.misclassifiedMarkdown(predictions) + EdgeDistanceBin.markdown(predictions)
         let judged = outcomes
         if !judged.isEmpty {
             text += "\n\nTargets:\n\n| score | measured | target | verdict |\n|---|---|---|---|\n"
                 + judged.map { "| \($0.name) | \($0.measured) | \($0.criterion) | \($0.passed ? "met" : "missed") |" }.joined(separator: "\n")
         }
         return text
+    }
+}
+
+/// Stage 1 on the scans whose phantom lies in one range of distance d from
+/// EARL2's upper band edge (band widths; d > 0: the phantom over-recovers
+/// above EARL2, the scan is clinical). Where a model errs relative to the
+/// standard's edge: a boundary placed on the clinical side shows as misses
+/// in 0 < d ≤ 0.3, one placed inside EARL2 as misses in −0.3 < d ≤ 0.
+public struct EdgeDistanceBin: Sendable, Equatable {
+    /// Bounds: lower < d ≤ upper; nil is unbounded.
+    public var lower: Double?
+    public var upper: Double?
+    public var scans = 0
+    /// Truly clinical scans among them.
+    public var clinical = 0
+    public var stage1Correct = 0
+
+    /// Bin edges of `bins`: far inside the bands, near the edge inside,
+    /// near the edge outside (the margin where one phantom scan's noise
+    /// decides), clearly over, far over.
+    public static let edges: [Double] = [-0.3, 0, 0.3, 1]
+
+    /// "−0.3 < d ≤ 0"
+    public var range: String {
+        func f(_ x: Double) -> String { String(format: "%g", x).replacingOccurrences(of: "-", with: "−") }
+        switch (lower, upper) {
+        case let (l?, u?): return "\(f(l)) < d ≤ \(f(u))"
+        case let (nil, u?): return "d ≤ \(f(u))"
+        case let (l?, nil): return "d > \(f(l))"
+        case (nil, nil): return "all"
+        }
+    }
+
+    public var accuracy: ProportionInterval? { Statistics.clopperPearson(successes: stage1Correct, trials: scans) }
+
+    /// The non-empty bins of the predictions that carry a distance (empty
+    /// when none does).
+    public static func bins(_ predictions: [CrossValidationReport.Prediction]) -> [EdgeDistanceBin] {
+        let bounds: [Double?] = [nil] + edges.map { $0 } + [nil]
+        var bins = (0..<(bounds.count - 1)).map { EdgeDistanceBin(lower: bounds[$0], upper: bounds[$0 + 1]) }
+        for p in predictions {
+            guard let d = p.edgeDistance, d.isFinite else { continue }
+            let i = edges.firstIndex { d <= $0 } ?? edges.count
+            bins[i].scans += 1
+            if !p.truth.isCompliant { bins[i].clinical += 1 }
+            if p.stage1Correct { bins[i].stage1Correct += 1 }
+        }
+        return bins.filter { $0.scans > 0 }
+    }
+
+    /// Columns of the bins' table (Markdown here, HTML in Reporting).
+    public static let tableHeader = ["phantom's distance d", "scans", "clinical", "compliant", "stage 1 correct"]
+    public var tableRow: [String] {
+        [range, String(scans), String(clinical), String(scans - clinical), accuracy?.summary ?? "–"]
+    }
+
+    /// The bins as a Markdown table with a lead-in, or "" when no prediction carries a distance.
+    static func markdown(_ predictions: [CrossValidationReport.Prediction]) -> String {
+        let bins = bins(predictions)
+        guard !bins.isEmpty else { return "" }
+        let without = predictions.filter { $0.edgeDistance?.isFinite != true }.count
+        return "\n\n" + caption(without: without) + ":\n\n"
+            + markdownTable(header: tableHeader, rows: bins.map(\.tableRow), leftColumns: 1)
+    }
+
+    /// What the table shows, and how many scans it leaves out for want of a distance.
+    public static func caption(without: Int) -> String {
+        "Stage 1 by the phantom's distance d from EARL2's upper band edge (band widths; d > 0: over-recovering, clinical)"
+            + (without > 0 ? "; not counted: scans without a distance (\(without))" : "")
     }
 }

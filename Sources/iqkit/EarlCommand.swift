@@ -312,7 +312,7 @@ struct EarlEvaluate: ParsableCommand {
         for e in entries {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
             let result = try classifier.classify(try loadFinite(path, read.nifti), path: e.file)
-            evaluation.add(name: e.file, truth: e.label, result: result)
+            evaluation.add(name: e.file, truth: e.label, result: result, edgeDistance: e.edgeDistance)
             progress.advance(note: "\(e.file): \(result.label.rawValue) (truth \(e.label.rawValue))")
         }
         progress.finish()

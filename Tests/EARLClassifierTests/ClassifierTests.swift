@@ -263,6 +263,41 @@ import EARLClassifier
         #expect(moved.folds.map(\.testNames) != a.folds.map(\.testNames), "this seed should draw other folds, or the check above shows nothing")
     }
 
+    /// Stage 1 by the phantom's distance from EARL2's upper edge: each scan
+    /// in the bin lower < d ≤ upper, bins without scans left out, scans
+    /// without a distance counted apart; the distance survives the JSON, and
+    /// reports written before it existed still decode.
+    @Test func stage1ByEdgeDistance() throws {
+        func result(clinical: Double) -> EARLCheckResult {
+            EARLCheckResult(path: "x", stage1: [clinical, 1 - clinical], stage2: [0.4, 0.6], activeVoxels: 10)
+        }
+        var report = EvaluationReport()
+        report.add(name: "e1.nii", truth: .earl1, result: result(clinical: 0.01), edgeDistance: -0.8)
+        report.add(name: "e2.nii", truth: .earl2, result: result(clinical: 0.7), edgeDistance: -0.1)  // called clinical: wrong
+        report.add(name: "e2b.nii", truth: .earl2, result: result(clinical: 0.2), edgeDistance: 0)  // at the edge: inside
+        report.add(name: "c1.nii", truth: .clinical, result: result(clinical: 0.1), edgeDistance: 0.2)  // called compliant: wrong
+        report.add(name: "c2.nii", truth: .clinical, result: result(clinical: 0.9), edgeDistance: 0.3)
+        report.add(name: "c3.nii", truth: .clinical, result: result(clinical: 0.9), edgeDistance: 1.5)
+        report.add(name: "c4.nii", truth: .clinical, result: result(clinical: 0.9))
+        let bins = EdgeDistanceBin.bins(report.predictions)
+        #expect(bins.map(\.range) == ["d ≤ −0.3", "−0.3 < d ≤ 0", "0 < d ≤ 0.3", "d > 1"])
+        #expect(bins.map(\.scans) == [1, 2, 2, 1])
+        #expect(bins.map(\.clinical) == [0, 0, 2, 1])
+        #expect(bins.map(\.stage1Correct) == [1, 1, 1, 1])
+        #expect(bins[2].tableRow == ["0 < d ≤ 0.3", "2", "2", "0", "50.0 % (1/2; 95 % CI 1.3–98.7 %)"])
+        let text = report.markdown
+        #expect(text.contains("(band widths; d > 0: over-recovering, clinical); not counted: scans without a distance (1):"), "\(text)")
+        #expect(text.contains("| −0.3 < d ≤ 0 | 2 | 0 | 2 | 50.0 % (1/2; 95 % CI 1.3–98.7 %) |"), "\(text)")
+        let data = try JSONEncoder().encode(report)
+        let back = try JSONDecoder().decode(EvaluationReport.self, from: data)
+        #expect(back.predictions.map(\.edgeDistance) == [-0.8, -0.1, 0, 0.2, 0.3, 1.5, nil])
+        // Without distances (older files, labels without the fourth field) there is no table.
+        var plain = EvaluationReport()
+        plain.add(name: "a.nii", truth: .earl1, result: result(clinical: 0.01))
+        #expect(!plain.markdown.contains("distance"))
+        #expect(EdgeDistanceBin.bins(plain.predictions).isEmpty)
+    }
+
     /// An evaluation report gives each accuracy with its exact 95 % interval
     /// (2/3 correct: 9.4–99.2 %, SciPy's beta quantiles), lists the
     /// misclassified scans with both stages' probabilities, and writes the

@@ -50,4 +50,24 @@ import Testing
         let failing = BackgroundWork { () throws -> Int in throw Failure() }
         #expect(throws: Failure()) { _ = try failing.value() }
     }
+
+    /// The work starts even while every worker of the global dispatch pool
+    /// is busy (here: more blocked work items than libdispatch will make
+    /// threads for), as it is when the caller runs `parallelFor`. Work
+    /// queued on a global queue would wait behind them.
+    @Test func backgroundWorkStartsWhileTheDispatchPoolIsBusy() throws {
+        let release = DispatchSemaphore(value: 0)
+        let blockers = 300
+        for _ in 0..<blockers { DispatchQueue.global().async { release.wait() } }
+        let started = DispatchSemaphore(value: 0)
+        let work = BackgroundWork { () -> Int in
+            started.signal()
+            return 7
+        }
+        let startedInTime = started.wait(timeout: .now() + 30) == .success
+        // Freed before the value is asked for, so that a failure is a failure, not a hang.
+        for _ in 0..<blockers { release.signal() }
+        #expect(startedInTime)
+        #expect(try work.value() == 7)
+    }
 }

@@ -54,6 +54,21 @@ import Testing
         #expect(try HTMLReport(templates: ReportFixtures.templates).render(document).contains("Misclassified scans"))
     }
 
+    /// With distances in the labels, a table of stage 1 by the phantom's
+    /// distance from EARL2's upper edge, its misses marked.
+    @Test func edgeDistanceTable() throws {
+        var report = EvaluationReport(provenance: ReportFixtures.provenance("labels.csv"))
+        report.add(name: "a.nii", truth: .clinical, result: Self.result(.clinical, clinical: 0.9, earl2: 0.5), edgeDistance: 1.2)
+        report.add(name: "b.nii", truth: .clinical, result: Self.result(.earl2, clinical: 0.06, earl2: 0.8), edgeDistance: 0.15)
+        report.add(name: "d.nii", truth: .earl2, result: Self.result(.earl2, clinical: 0.02, earl2: 0.9), edgeDistance: -0.4)
+        let section = try Self.section(report)
+        let table = try #require(section.tables.first { $0.caption.hasPrefix("Stage 1 by the phantom's distance") })
+        #expect(table.rows.map { $0[0].text } == ["d ≤ −0.3", "0 < d ≤ 0.3", "d > 1"])
+        #expect(table.rows.map { $0[4].mark } == [.none, .fail, .none])
+        #expect(section.tables.last?.caption == "Misclassified scans")
+        #expect(try Self.section(Self.evaluation(targets: nil)).tables.allSatisfy { !$0.caption.contains("distance") })
+    }
+
     @Test func withoutTargetsTheSectionInforms() throws {
         let section = try Self.section(Self.evaluation(targets: nil))
         #expect(section.checks.isEmpty && section.verdict == .info)
