@@ -119,7 +119,7 @@ public struct EdgeDistanceBin: Sendable, Equatable {
     /// The non-empty bins of the predictions that carry a distance (empty
     /// when none does).
     public static func bins(_ predictions: [CrossValidationReport.Prediction]) -> [EdgeDistanceBin] {
-        let bounds: [Double?] = [nil] + edges.map { $0 } + [nil]
+        let bounds: [Double?] = [nil] + edges.map(Optional.some) + [nil]
         var bins = (0..<(bounds.count - 1)).map { EdgeDistanceBin(lower: bounds[$0], upper: bounds[$0 + 1]) }
         for p in predictions {
             guard let d = p.edgeDistance, d.isFinite else { continue }
@@ -141,14 +141,14 @@ public struct EdgeDistanceBin: Sendable, Equatable {
     static func markdown(_ predictions: [CrossValidationReport.Prediction]) -> String {
         let bins = bins(predictions)
         guard !bins.isEmpty else { return "" }
-        let without = predictions.filter { $0.edgeDistance?.isFinite != true }.count
-        return "\n\n" + caption(without: without) + ":\n\n"
+        return "\n\n" + caption(predictions) + ":\n\n"
             + markdownTable(header: tableHeader, rows: bins.map(\.tableRow), leftColumns: 1)
     }
 
-    /// What the table shows, and how many scans it leaves out for want of a distance.
-    public static func caption(without: Int) -> String {
-        "Stage 1 by the phantom's distance d from EARL2's upper band edge (band widths; d > 0: over-recovering, clinical)"
+    /// What the bins' table shows, and how many of the predictions it leaves out for want of a distance.
+    public static func caption(_ predictions: [CrossValidationReport.Prediction]) -> String {
+        let without = predictions.filter { $0.edgeDistance?.isFinite != true }.count
+        return "Stage 1 by the phantom's distance d from EARL2's upper band edge (band widths; d > 0: over-recovering, clinical)"
             + (without > 0 ? "; not counted: scans without a distance (\(without))" : "")
     }
 }

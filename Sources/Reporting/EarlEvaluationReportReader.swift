@@ -28,11 +28,10 @@ public enum EarlEvaluationReportReader: ResultReader {
         }
         let bins = EdgeDistanceBin.bins(report.predictions)
         if !bins.isEmpty {
-            let without = report.predictions.filter { $0.edgeDistance?.isFinite != true }.count
             let rows = bins.map { b in
                 b.tableRow.enumerated().map { ReportTable.Cell($1, mark: $0 == 4 && b.stage1Correct < b.scans ? .fail : .none) }
             }
-            tables.append(ReportTable(caption: EdgeDistanceBin.caption(without: without), header: EdgeDistanceBin.tableHeader, rows: rows))
+            tables.append(ReportTable(caption: EdgeDistanceBin.caption(report.predictions), header: EdgeDistanceBin.tableHeader, rows: rows))
         }
         let wrong = report.predictions.filter(\.isMisclassified)
         if !wrong.isEmpty {
