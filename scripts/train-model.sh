@@ -50,8 +50,12 @@ epochs="${EPOCHS:-60}"
 train_seed="${TRAIN_SEED:-1}"
 tests="${TESTS:-test:60:2 test300:300:3}"
 install="${INSTALL:-1}"
+# The test corpora, parsed once: test_name[i], test_count[i], test_seed[i].
+test_name=() test_count=() test_seed=()
 for t in $tests; do
   [[ "$t" =~ ^[A-Za-z0-9_-]+:[0-9]+:[0-9]+$ ]] || { echo "TESTS: '$t' is not name:count:seed" >&2; exit 2; }
+  IFS=: read -r name count seed <<< "$t"
+  test_name+=("$name") test_count+=("$count") test_seed+=("$seed")
 done
 cores=$(nproc)
 parallel="${JOBS:-$cores}"
@@ -67,15 +71,12 @@ check_seed() {
   fi
 }
 check_seed "$work/train" "$train_seed"
-for t in $tests; do
-  IFS=: read -r name count seed <<< "$t"
-  check_seed "$work/$name" "$seed"
-done
+for i in "${!test_name[@]}"; do check_seed "$work/${test_name[$i]}" "${test_seed[$i]}"; done
 [ -f "$work/train/labels.csv" ] || "$bin" simulate pet-patients "$work/train" --count 120 --split train --seed "$train_seed" --paired \
   --scans-per-setting 1 --continuous-voxels 1 --uncompressed
-for t in $tests; do
-  IFS=: read -r name count seed <<< "$t"
-  [ -f "$work/$name/labels.csv" ] || "$bin" simulate pet-patients "$work/$name" --count "$count" --split test --seed "$seed" --uncompressed
+for i in "${!test_name[@]}"; do
+  [ -f "$work/${test_name[$i]}/labels.csv" ] || "$bin" simulate pet-patients "$work/${test_name[$i]}" --count "${test_count[$i]}" --split test \
+    --seed "${test_seed[$i]}" --uncompressed
 done
 t1=$(date +%s)
 
@@ -138,8 +139,7 @@ else
   echo "cross-validation skipped (FOLDS=$folds)" > "$work/cv.md"
 fi
 t3=$(date +%s)
-for t in $tests; do
-  IFS=: read -r name count seed <<< "$t"
+for name in "${test_name[@]}"; do
   "$bin" earl evaluate --data "$work/$name" --labels "$work/$name/labels.csv" --model "$work/earl-classifier.json" \
     --report "$work/$name.md" --json "$work/$name.json"
 done
@@ -166,12 +166,11 @@ fi
   echo "## ${folds}-fold cross-validation (training corpus, folds by anatomy)"
   echo
   cat "$work/cv.md"
-  for t in $tests; do
-    IFS=: read -r name count seed <<< "$t"
+  for i in "${!test_name[@]}"; do
     echo
-    echo "## Test corpus $name ($count scans, seed $seed; anatomies and voxel sizes never used in training)"
+    echo "## Test corpus ${test_name[$i]} (${test_count[$i]} scans, seed ${test_seed[$i]}; anatomies and voxel sizes never used in training)"
     echo
-    cat "$work/$name.md"
+    cat "$work/${test_name[$i]}.md"
   done
 } > "$figures"
 if [ "$install" = 1 ]; then echo "model: Phantoms/models/earl-classifier.json; figures: $figures"; else echo "model: $work/earl-classifier.json (not installed); figures: $figures"; fi

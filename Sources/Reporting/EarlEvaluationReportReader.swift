@@ -11,7 +11,7 @@ public enum EarlEvaluationReportReader: ResultReader {
     public static func recognises(_ object: [String: Any]) -> Bool { object["kind"] as? String == kind }
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
-        let report = try decode(EvaluationReport.self, data, path: path)
+        let report = try ResultJSON.decode(EvaluationReport.self, from: data, path: path)
         guard let provenance = report.provenance else {
             throw InputError.invalidData(path: path, problem: "an evaluation without provenance (written by an older iqkit); run `iqkit earl evaluate` again")
         }

@@ -12,7 +12,7 @@ public enum EarlReportReader: ResultReader {
     }
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
-        let report = try decode(EARLCheckReport.self, data, path: path)
+        let report = try ResultJSON.decode(EARLCheckReport.self, from: data, path: path)
         let requirement = report.require.flatMap(EARLRequirement.init(rawValue:))
         let checks = requirement.map { req in
             report.results.map { r in

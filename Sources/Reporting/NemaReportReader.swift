@@ -11,7 +11,7 @@ public enum NemaReportReader: ResultReader {
     }
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
-        let result = try decode(NEMAResult.self, data, path: path)
+        let result = try ResultJSON.decode(NEMAResult.self, from: data, path: path)
         return [section(result, figureStem: "nema-" + ReportNames.stem(result.input))]
     }
 
@@ -123,7 +123,7 @@ public enum HarmonizeReportReader: ResultReader {
     }
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
-        let r = try decode(HarmonizationResult.self, data, path: path)
+        let r = try ResultJSON.decode(HarmonizationResult.self, from: data, path: path)
         let stem = "harmonize-" + ReportNames.stem(r.phantom)
         let feasible = r.recommendedFWHMMM != nil
         let measured = r.recommendedFWHMMM.map { String(format: "recommended %.1f mm (feasible %.1f–%.1f mm)", $0, r.feasibleFWHMMM?[0] ?? 0, r.feasibleFWHMMM?[1] ?? 0) } ?? "no feasible filter"
@@ -152,11 +152,6 @@ public enum HarmonizeReportReader: ResultReader {
                 provenance: r.provenance)
         ]
     }
-}
-
-/// Decodes a result with one-line errors.
-func decode<T: Decodable>(_ type: T.Type, _ data: Data, path: String) throws -> T {
-    try ResultJSON.decode(type, from: data, path: path)
 }
 
 /// File-name stems for figures: letters, digits and dashes only.

@@ -20,7 +20,7 @@ public enum VesselReportReader: ResultReader {
     }
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
-        let result = try decode(SeriesResult.self, data, path: path)
+        let result = try ResultJSON.decode(SeriesResult.self, from: data, path: path)
         if result.acquisitions.isEmpty || result.summary.isEmpty {
             throw InputError.invalidData(path: path, problem: "the series result has no acquisitions or no summary")
         }
