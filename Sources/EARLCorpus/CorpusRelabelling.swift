@@ -101,15 +101,55 @@ public struct CorpusRelabelling: Codable, Sendable {
     /// without further scans. Summed over scans; divide by `scans.count` for
     /// a rate. Quotas (a label no longer needed is rejected) are not modelled.
     public var stage1LabelNoiseFloor: Double? {
+        stage1MissChances.map { $0.reduce(0) { $0 + Double($1.scans) * $1.chance } }
+    }
+
+    /// How likely an ideal classifier's stage-1 misses against the corpus's
+    /// labels are: element k is the probability of exactly k misses. Its mean
+    /// is `stage1LabelNoiseFloor`. The scans of one setting share that
+    /// setting's phantom scan, so they are missed together: a setting of n
+    /// scans whose accepted phantom scan lands on its minority side of the
+    /// clinical line with probability q adds n misses with probability q.
+    /// The q are the floor's plug-in estimates, so a setting none of whose
+    /// further scans crossed the line counts as never crossing it. Nil
+    /// without further scans.
+    public var stage1LabelNoiseMisses: [Double]? {
+        guard let chances = stage1MissChances else { return nil }
+        var distribution = [1.0]
+        for (n, q) in chances where q > 0 {
+            var next = [Double](repeating: 0, count: distribution.count + n)
+            for (k, probability) in distribution.enumerated() {
+                next[k] += probability * (1 - q)
+                next[k + n] += probability * q
+            }
+            distribution = next
+        }
+        return distribution
+    }
+
+    /// The probability that an ideal classifier reaches `accuracy` (a
+    /// fraction) on stage 1 against the corpus's labels, and the most misses
+    /// that accuracy allows among the corpus's scans. Nil without further scans.
+    public func stage1ReachProbability(accuracy: Double) -> (probability: Double, allowedMisses: Int)? {
+        guard let distribution = stage1LabelNoiseMisses else { return nil }
+        // The tolerance keeps 0.99 × 300 from becoming 2.9999… allowed misses.
+        let allowed = Int(((1 - accuracy) * Double(scans.count) + 1e-9).rounded(.down))
+        return (min(1, distribution.prefix(max(0, allowed) + 1).reduce(0, +)), allowed)
+    }
+
+    /// Each setting's scan count and the chance q = min(p, 1 − p) that its
+    /// accepted phantom scan falls on its minority side of the clinical line.
+    private var stage1MissChances: [(scans: Int, chance: Double)]? {
         guard phantomScans > 1 else { return nil }
-        let byID = Dictionary(uniqueKeysWithValues: settings.map { ($0.id, $0) })
-        return scans.reduce(0) { sum, scan in
-            guard let setting = byID[scan.settingID] else { return sum }
+        var scanCounts: [Int: Int] = [:]
+        for scan in scans { scanCounts[scan.settingID, default: 0] += 1 }
+        return settings.compactMap { setting in
+            guard let n = scanCounts[setting.id] else { return nil }
             // The test `PatientCorpus.labelSettings` puts a candidate's phantom scan to.
             let accepted = zip(setting.repeats, setting.repeatMargins).filter { $0.0.label != nil && $0.1 >= minimumMargin }
-            guard !accepted.isEmpty else { return sum }
+            guard !accepted.isEmpty else { return nil }
             let p = Double(accepted.filter { $0.0 == .overRecovering }.count) / Double(accepted.count)
-            return sum + min(p, 1 - p)
+            return (n, min(p, 1 - p))
         }
     }
 

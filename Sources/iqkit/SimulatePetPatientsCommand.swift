@@ -68,7 +68,8 @@ struct SimulateRelabel: ParsableCommand {
             phantom scans give; settings without such a majority, or whose majority is not a label (between, under-recovering), are \
             left out of --out. Prints the settings whose category changed, a summary, and the stage-1 label-noise floor (the misses \
             to expect against the corpus's own labels from a classifier that knew how often each setting's phantom scans, of those \
-            the corpus would accept, over-recover). The corpus is read, never modified. Exit 2 on bad input.
+            the corpus would accept, over-recover), with the probability that such a classifier reaches --stage1-target against \
+            them. The corpus is read, never modified. Exit 2 on bad input.
             """)
 
     @Argument(help: "Corpus folder written by `simulate pet-patients` (its corpus.json is read).") var corpus: String
@@ -77,8 +78,12 @@ struct SimulateRelabel: ParsableCommand {
     var placement: SettingLabeller.Placement = .random
     @Option(help: "Write the majority labels here (labels.csv format: file,label,group,edge_distance, the distance averaged over the phantom scans), for `earl evaluate` or `earl train`.") var out: String
     @Option(help: "Write every setting's phantom-scan categories and every scan's two labels here (JSON).") var json: String?
+    @Option(help: "Stage-1 accuracy (a fraction) whose reach by an ideal classifier is reported.") var stage1Target: Double = 0.99
 
     func run() throws {
+        guard stage1Target.isFinite, stage1Target > 0, stage1Target <= 1 else {
+            throw InputError.invalidSetting(name: "--stage1-target", problem: "must be a fraction in (0, 1]")
+        }
         let path = corpus + "/corpus.json"
         let manifest = try ResultJSON.read(PatientCorpus.Manifest.self, from: path, kind: "a pet-patients corpus manifest")
         guard manifest.kind == "earl-corpus" else { throw InputError.invalidData(path: path, problem: "kind is \(manifest.kind), not earl-corpus") }
@@ -105,6 +110,12 @@ struct SimulateRelabel: ParsableCommand {
                 String(
                     format: "stage-1 label-noise floor: an ideal classifier would miss about %.1f of the %d scans' corpus labels (%.1f %%)",
                     floor, result.scans.count, 100 * floor / Double(max(1, result.scans.count))))
+        }
+        if let reach = result.stage1ReachProbability(accuracy: stage1Target) {
+            print(
+                String(
+                    format: "an ideal classifier reaches %g %% on stage 1 (at most %d misses) with probability %.2f",
+                    100 * stage1Target, reach.allowedMisses, reach.probability))
         }
         try AtomicOutput.write(result.majorityLabelsCSV, to: out)
         if let json { try ResultJSON.write(result, to: json) }

@@ -129,6 +129,78 @@ import Testing
         #expect(four.summary.changed == 1 && four.summary.stage1 == 1)
         #expect(try relabelling(scans: 1, repeats0: [], repeats1: []).stage1LabelNoiseFloor == nil)
     }
+
+    /// The by-hand corpus above: setting 0's two scans are missed together
+    /// with probability 1/2, so an ideal classifier misses none or both of the
+    /// three scans, never one; 99 % of three scans allows no miss.
+    @Test func stage1MissesOfTheByHandCorpus() throws {
+        let r = try Self.relabelling([(scans: 2, overRecovering: 2, of: 4), (scans: 1, overRecovering: 4, of: 4)])
+        let misses = try #require(r.stage1LabelNoiseMisses)
+        #expect(misses.count == 3)
+        for (k, expected) in [0.5, 0, 0.5].enumerated() { #expect(abs(misses[k] - expected) < 1e-15) }
+        let strict = try #require(r.stage1ReachProbability(accuracy: 0.99))
+        #expect(strict.allowedMisses == 0 && abs(strict.probability - 0.5) < 1e-15)
+        #expect(try #require(r.stage1ReachProbability(accuracy: 0.5)).allowedMisses == 1)
+        #expect(abs(try #require(r.stage1ReachProbability(accuracy: 1.0 / 3)).probability - 1) < 1e-15)
+    }
+
+    /// The distribution against brute force over every pattern of which
+    /// settings' phantom scans fell on their minority side, for settings of
+    /// 1–4 scans crossing in 0–8 of 8 further scans; its mean is the floor,
+    /// and 99 % of 300 scans allows three misses, not two.
+    @Test func stage1MissesAgainstEnumeration() throws {
+        var random = SplitMix64(seed: 7)
+        let settings = (0..<11).map { _ in
+            (scans: 1 + Int(random.next() % 4), overRecovering: Int(random.next() % 9), of: 8)
+        }
+        let r = try Self.relabelling(settings)
+        let misses = try #require(r.stage1LabelNoiseMisses)
+        let q = settings.map { s -> Double in let p = Double(s.overRecovering) / 8; return min(p, 1 - p) }
+        var expected = [Double](repeating: 0, count: settings.reduce(0) { $0 + $1.scans } + 1)
+        for pattern in 0..<(1 << settings.count) {
+            var probability = 1.0
+            var missed = 0
+            for (i, s) in settings.enumerated() {
+                if pattern & (1 << i) != 0 {
+                    probability *= q[i]
+                    missed += s.scans
+                } else {
+                    probability *= 1 - q[i]
+                }
+            }
+            expected[missed] += probability
+        }
+        #expect(misses.count <= expected.count)
+        for k in expected.indices { #expect(abs((k < misses.count ? misses[k] : 0) - expected[k]) < 1e-12, "k = \(k)") }
+        let mean = misses.enumerated().reduce(0) { $0 + Double($1.offset) * $1.element }
+        #expect(abs(mean - (try #require(r.stage1LabelNoiseFloor))) < 1e-12)
+
+        let three = try Self.relabelling((0..<300).map { _ in (scans: 1, overRecovering: 8, of: 8) })
+        #expect(try #require(three.stage1ReachProbability(accuracy: 0.99)).allowedMisses == 3)
+    }
+
+    /// A relabelling whose settings' first scans are EARL2 and whose further
+    /// scans, all accepted (margin 0.4), over-recover `overRecovering` times
+    /// of `of`; each setting has `scans` scans.
+    static func relabelling(_ settings: [(scans: Int, overRecovering: Int, of: Int)]) throws -> CorpusRelabelling {
+        var settingObjects: [[String: Any]] = []
+        var scanObjects: [[String: Any]] = []
+        for (id, s) in settings.enumerated() {
+            let repeats = (0..<s.of).map { $0 < s.overRecovering ? "over-recovering" : "earl2" }
+            settingObjects.append([
+                "id": id, "summary": "s\(id)", "firstScan": "earl2", "firstMargin": 0.4, "repeats": repeats,
+                "repeatMargins": [Double](repeating: 0.4, count: s.of),
+            ])
+            for k in 0..<s.scans {
+                scanObjects.append(["file": "scan-\(id)-\(k)", "group": "g\(id)", "settingID": id, "corpusLabel": "earl2"])
+            }
+        }
+        let object: [String: Any] = [
+            "kind": "earl-corpus-relabelling", "phantomScans": (settings.map(\.of).max() ?? 0) + 1, "placement": "centred",
+            "minimumMargin": 0.1, "settings": settingObjects, "scans": scanObjects,
+        ]
+        return try JSONDecoder().decode(CorpusRelabelling.self, from: JSONSerialization.data(withJSONObject: object))
+    }
 }
 
 /// The digital IEC phantom labels the demo's three protocols as the NEMA analysis does.
