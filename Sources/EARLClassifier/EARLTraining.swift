@@ -75,7 +75,15 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
 }
 
 /// The k-fold cross-validation report of the seed study's kind.
+///
+/// JSON `kind` "earl-cross-validation" (`earl train --cv-json`, `earl
+/// cv-merge --json`; `iqkit report` renders it). Files written before the
+/// kind and the provenance were recorded still decode.
 public struct CrossValidationReport: Codable, Sendable {
+    public var kind = "earl-cross-validation"
+    /// The labels file and the training settings; nil in reports written
+    /// before iqkit recorded them.
+    public var provenance: Provenance? = nil
     public struct Fold: Codable, Sendable {
         public var testNames: [String]
         public var stage1: ConfusionMatrix
@@ -110,6 +118,13 @@ public struct CrossValidationReport: Codable, Sendable {
         /// labels file gives it (`LabelsCSV.Entry.edgeDistance`).
         public var edgeDistance: Double? = nil
 
+        public init(name: String, truth: EARLLabel, result: EARLCheckResult, edgeDistance: Double? = nil) {
+            self.name = name
+            self.truth = truth
+            self.result = result
+            self.edgeDistance = edgeDistance
+        }
+
         /// The final label is not the truth.
         public var isMisclassified: Bool { result.label != truth }
         /// Stage 1 put the scan on the right side of the clinical line.
@@ -127,6 +142,10 @@ public struct CrossValidationReport: Codable, Sendable {
     /// unless the run was split (`crossValidate(…, only:)`).
     public var foldNumbers: [Int]
     public var foldCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case kind, provenance, folds, stage1, stage2, overall, predictions, foldNumbers, foldCount
+    }
 
     /// The folds' convergence warnings, in fold order, each prefixed "fold k: ".
     public var warnings: [String] {
@@ -150,7 +169,10 @@ public struct CrossValidationReport: Codable, Sendable {
     }
 
     /// Pools reports of disjoint folds of one k-fold split (runs of single folds).
-    /// - Throws: `InputError.invalidData` when the reports disagree on k or share a fold.
+    /// When every part records its provenance, the pool keeps the first's
+    /// labels file and settings, with `folds run` covering the pool.
+    /// - Throws: `InputError.invalidData` when the reports disagree on k,
+    ///   share a fold, or record another labels file or fold seed.
     public static func merge(_ parts: [(path: String, report: CrossValidationReport)]) throws -> CrossValidationReport {
         guard let first = parts.first else { throw InputError.invalidSetting(name: "reports", problem: "none given") }
         var merged = CrossValidationReport(foldCount: first.report.foldCount)
@@ -158,6 +180,15 @@ public struct CrossValidationReport: Codable, Sendable {
         for (path, part) in parts {
             guard part.foldCount == merged.foldCount else {
                 throw InputError.invalidData(path: path, problem: "a \(part.foldCount)-fold report cannot be pooled with \(merged.foldCount)-fold ones")
+            }
+            if let mine = part.provenance, let theirs = first.report.provenance {
+                // Folds come from one split only with the same labels (by content) and fold seed.
+                guard mine.inputs.map(\.sha256) == theirs.inputs.map(\.sha256) else {
+                    throw InputError.invalidData(path: path, problem: "trained on another labels file than \(first.path)")
+                }
+                guard mine.settings[Self.foldSeedSetting] == theirs.settings[Self.foldSeedSetting] else {
+                    throw InputError.invalidData(path: path, problem: "its folds come from another fold seed than \(first.path)'s")
+                }
             }
             for (n, fold) in zip(part.foldNumbers, part.folds) {
                 guard !byFold.contains(where: { $0.0 == n }) else { throw InputError.invalidData(path: path, problem: "fold \(n) appears in two reports") }
@@ -172,8 +203,17 @@ public struct CrossValidationReport: Codable, Sendable {
             merged.stage2.add(fold.stage2)
             merged.overall.add(fold.overall)
         }
+        if var provenance = first.report.provenance, parts.allSatisfy({ $0.report.provenance != nil }) {
+            provenance.settings[Self.foldsRunSetting] = merged.foldNumbers.map(String.init).joined(separator: ", ")
+            merged.provenance = provenance
+        }
         return merged
     }
+
+    /// Provenance settings `merge` reads and writes: the fold seed the
+    /// split was drawn with, and the folds a report covers.
+    public static let foldSeedSetting = "fold seed"
+    public static let foldsRunSetting = "folds run"
 
     /// The three confusion matrices, each headed by its accuracy with the
     /// exact 95 % interval (what a test set of this size can show).
@@ -214,6 +254,20 @@ extension CrossValidationReport.Fold {
 }
 
 extension CrossValidationReport {
+    /// Decodes reports with or without `kind` and `provenance`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "earl-cross-validation"
+        provenance = try c.decodeIfPresent(Provenance.self, forKey: .provenance)
+        folds = try c.decode([Fold].self, forKey: .folds)
+        stage1 = try c.decode(ConfusionMatrix.self, forKey: .stage1)
+        stage2 = try c.decode(ConfusionMatrix.self, forKey: .stage2)
+        overall = try c.decode(ConfusionMatrix.self, forKey: .overall)
+        predictions = try c.decode([Prediction].self, forKey: .predictions)
+        foldNumbers = try c.decode([Int].self, forKey: .foldNumbers)
+        foldCount = try c.decode(Int.self, forKey: .foldCount)
+    }
+
     /// A report of a k-fold split with no fold run yet.
     public init(foldCount: Int) {
         let empty = Fold(testNames: [])

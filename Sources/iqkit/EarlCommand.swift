@@ -196,7 +196,8 @@ struct EarlTrain: ParsableCommand {
         // What --require-convergence turns into exit 1, collected over the CV and the final model.
         var unconverged: [String] = []
         if folds >= 2 {
-            let cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
+            var cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
+            cv.provenance = Provenance(inputs: [try Provenance.Input.hashing(labels)], settings: cvSettings(input: input, scans: samples.count, run: cv.foldNumbers))
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
             if let cvJSON { try ResultJSON.write(cv, to: cvJSON) }
@@ -216,6 +217,22 @@ struct EarlTrain: ParsableCommand {
         if requireConvergence && !unconverged.isEmpty {
             throw QAFailure(message: unconverged.joined(separator: "; ") + " may not have converged (--require-convergence)")
         }
+    }
+}
+
+extension EarlTrain {
+    /// What shaped a cross-validation run, for its report's provenance.
+    func cvSettings(input: InputSpecification, scans: Int, run: [Int]) -> [String: String] {
+        var settings = [
+            "data": data, "scans": String(scans), "folds": String(folds), CrossValidationReport.foldSeedSetting: String(foldSeed ?? seed),
+            CrossValidationReport.foldsRunSetting: run.map(String.init).joined(separator: ", "), "seed": String(seed), "epochs": String(epochs),
+            "learning rate": String(learningRate), "batch size": String(batchSize), "schedule": schedule.rawValue,
+            "input": "\(input.voxelSizeMM) mm, \(input.features.joined(separator: " + ")), \(input.resampling)",
+            "blas": BLAS.configuration,
+        ]
+        if ensemble > 1 { settings["ensemble"] = String(ensemble) }
+        if let softStage1 { settings["soft stage 1"] = "sd \(softStage1)" }
+        return settings
     }
 }
 

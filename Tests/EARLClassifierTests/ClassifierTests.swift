@@ -252,6 +252,23 @@ import EARLClassifier
         #expect(throws: InputError.self) { try CrossValidationReport.merge([("b.json", b), ("five.json", other)]) }
         #expect(throws: InputError.self) { try EARLTraining.crossValidate(samples, folds: 3, only: [4], configuration: config) }
 
+        // With provenance: the pool keeps it and says which folds it covers;
+        // another labels file or fold seed is refused.
+        func recorded(_ r: CrossValidationReport, labels: String = "ab", foldSeed: String = "1") -> CrossValidationReport {
+            var r = r
+            r.provenance = Provenance(
+                inputs: [.init(path: "labels.csv", sha256: labels)],
+                settings: [CrossValidationReport.foldSeedSetting: foldSeed, CrossValidationReport.foldsRunSetting: r.foldNumbers.map(String.init).joined(separator: ", ")])
+            return r
+        }
+        let pooled = try CrossValidationReport.merge([("b.json", recorded(b)), ("a.json", recorded(a))])
+        #expect(pooled.provenance?.settings[CrossValidationReport.foldsRunSetting] == "1, 2, 3")
+        #expect(pooled.provenance?.inputs == recorded(b).provenance?.inputs)
+        #expect(merged.provenance == nil)
+        #expect(throws: InputError.self) { try CrossValidationReport.merge([("b.json", recorded(b)), ("a.json", recorded(a, labels: "cd"))]) }
+        #expect(throws: InputError.self) { try CrossValidationReport.merge([("b.json", recorded(b)), ("a.json", recorded(a, foldSeed: "2"))]) }
+        #expect(try CrossValidationReport.merge([("b.json", recorded(b)), ("a.json", a)]).provenance == nil)
+
         // Another training seed on the same folds (`foldSeed`): the same test scans per fold.
         var reseeded = config
         reseeded.seed += 7

@@ -164,6 +164,36 @@ import Testing
         #expect(!EARLTraining.convergenceWarnings(model).isEmpty)
     }
 
+    /// Two single-fold runs pooled by `cv-merge` render in `iqkit report`:
+    /// the JSON records the labels file's hash and the split, the pool the
+    /// folds it covers, and the page shows the per-fold table.
+    @Test func crossValidationReportRenders() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.simulateCorpus(dir + "/corpus", count: 6)
+        let labels = dir + "/corpus/labels.csv"
+        for k in ["1", "2"] {
+            let run = try CLIRunner.run([
+                "earl", "train", "--data", dir + "/corpus", "--labels", labels, "--folds", "2", "--fold", k, "--epochs", "1", "--min-epochs", "0",
+                "--voxel-mm", "8", "--cv-json", dir + "/f\(k).json",
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let one = try ResultJSON.read(CrossValidationReport.self, from: dir + "/f1.json")
+        let provenance = try #require(one.provenance)
+        #expect(provenance.inputs == [try Provenance.Input.hashing(labels)])
+        #expect(provenance.settings["fold seed"] == "1" && provenance.settings["folds run"] == "1" && provenance.settings["folds"] == "2")
+        let merge = try CLIRunner.run(["earl", "cv-merge", dir + "/f2.json", dir + "/f1.json", "--json", dir + "/cv.json"])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        let pooled = try ResultJSON.read(CrossValidationReport.self, from: dir + "/cv.json")
+        #expect(pooled.kind == "earl-cross-validation" && pooled.foldNumbers == [1, 2] && pooled.overall.total == 6)
+        #expect(pooled.provenance?.settings["folds run"] == "1, 2")
+        let report = try CLIRunner.run(["report", dir + "/cv.json", "--out", dir + "/report"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
+        #expect(html.contains("EARL classifier, cross-validation") && html.contains("Per fold, correct / total"))
+    }
+
     /// A small labelled corpus, scored by the shipped model found by default.
     @Test func corpusEvaluateAndDefaultModel() throws {
         let dir = CLIRunner.temporaryFolder()
