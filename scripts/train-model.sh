@@ -134,7 +134,7 @@ if [ "$trained" -eq 1 ]; then
   fi
 fi
 if [ "$folds" -ge 2 ]; then
-  "$bin" earl cv-merge "${parts[@]}" --report "$work/cv.md" > /dev/null
+  "$bin" earl cv-merge "${parts[@]}" --report "$work/cv.md" --json "$work/cv.json" > /dev/null
 else
   echo "cross-validation skipped (FOLDS=$folds)" > "$work/cv.md"
 fi

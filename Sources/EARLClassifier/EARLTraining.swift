@@ -84,6 +84,9 @@ public struct CrossValidationReport: Codable, Sendable {
     /// The labels file and the training settings; nil in reports written
     /// before iqkit recorded them.
     public var provenance: Provenance? = nil
+    /// Targets the pooled scores were held to (`earl train`/`cv-merge
+    /// --min-stage1 …`); nil: reported, not judged.
+    public var targets: AccuracyTargets? = nil
     public struct Fold: Codable, Sendable {
         public var testNames: [String]
         public var stage1: ConfusionMatrix
@@ -144,8 +147,11 @@ public struct CrossValidationReport: Codable, Sendable {
     public var foldCount: Int
 
     enum CodingKeys: String, CodingKey {
-        case kind, provenance, folds, stage1, stage2, overall, predictions, foldNumbers, foldCount
+        case kind, provenance, targets, folds, stage1, stage2, overall, predictions, foldNumbers, foldCount
     }
+
+    /// The targets that are set, judged on the pooled scores of the folds run.
+    public var outcomes: [AccuracyTargets.Outcome] { targets?.judge(stage1: stage1, stage2: stage2, overall: overall) ?? [] }
 
     /// The folds' convergence warnings, in fold order, each prefixed "fold k: ".
     public var warnings: [String] {
@@ -165,7 +171,7 @@ public struct CrossValidationReport: Codable, Sendable {
         if !warnings.isEmpty {
             text += "\n\nNetworks that may not have converged (\(warnings.count)):\n\n" + warnings.map { "- " + $0 }.joined(separator: "\n")
         }
-        return text
+        return text + AccuracyTargets.markdown(outcomes)
     }
 
     /// Pools reports of disjoint folds of one k-fold split (runs of single folds).
@@ -259,6 +265,7 @@ extension CrossValidationReport {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "earl-cross-validation"
         provenance = try c.decodeIfPresent(Provenance.self, forKey: .provenance)
+        targets = try c.decodeIfPresent(AccuracyTargets.self, forKey: .targets)
         folds = try c.decode([Fold].self, forKey: .folds)
         stage1 = try c.decode(ConfusionMatrix.self, forKey: .stage1)
         stage2 = try c.decode(ConfusionMatrix.self, forKey: .stage2)

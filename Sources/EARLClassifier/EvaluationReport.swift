@@ -28,9 +28,9 @@ public struct AccuracyTargets: Codable, Sendable, Equatable {
         public var measured: String { accuracy?.summary ?? "no scans" }
     }
 
-    /// The scores against the targets that are set, in the order stage 1, stage 2, overall.
-    public func judge(_ scores: CrossValidationReport.Fold) -> [Outcome] {
-        [("stage 1 accuracy", stage1, scores.stage1), ("stage 2 accuracy", stage2, scores.stage2), ("overall accuracy", overall, scores.overall)]
+    /// The three scores against the targets that are set, in that order.
+    public func judge(stage1 s1: ConfusionMatrix, stage2 s2: ConfusionMatrix, overall all: ConfusionMatrix) -> [Outcome] {
+        [("stage 1 accuracy", stage1, s1), ("stage 2 accuracy", stage2, s2), ("overall accuracy", overall, all)]
             .compactMap { name, target, matrix in
                 guard let target else { return nil }
                 let ci = matrix.accuracyInterval()
@@ -70,17 +70,26 @@ public struct EvaluationReport: Codable, Sendable {
     }
 
     /// The targets that are set, judged.
-    public var outcomes: [AccuracyTargets.Outcome] { targets?.judge(scores) ?? [] }
+    public var outcomes: [AccuracyTargets.Outcome] { targets?.judge(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) ?? [] }
 
     public var markdown: String {
-        var text = CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) + "\n\n"
-            + CrossValidationReport.misclassifiedMarkdown(predictions) + EdgeDistanceBin.markdown(predictions)
-        let judged = outcomes
-        if !judged.isEmpty {
-            text += "\n\nTargets:\n\n| score | measured | target | verdict |\n|---|---|---|---|\n"
-                + judged.map { "| \($0.name) | \($0.measured) | \($0.criterion) | \($0.passed ? "met" : "missed") |" }.joined(separator: "\n")
-        }
-        return text
+        CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) + "\n\n"
+            + CrossValidationReport.misclassifiedMarkdown(predictions) + EdgeDistanceBin.markdown(predictions) + AccuracyTargets.markdown(outcomes)
+    }
+}
+
+extension AccuracyTargets {
+    /// A Markdown table of judged scores, after a blank line; empty when none was judged.
+    public static func markdown(_ judged: [Outcome]) -> String {
+        guard !judged.isEmpty else { return "" }
+        return "\n\nTargets:\n\n| score | measured | target | verdict |\n|---|---|---|---|\n"
+            + judged.map { "| \($0.name) | \($0.measured) | \($0.criterion) | \($0.passed ? "met" : "missed") |" }.joined(separator: "\n")
+    }
+
+    /// The one-line QA failure message for the missed targets; nil when every judged target is met.
+    public static func failureMessage(_ judged: [Outcome]) -> String? {
+        let missed = judged.filter { !$0.passed }
+        return missed.isEmpty ? nil : missed.map { "\($0.name) \($0.measured) is outside the target \($0.criterion)" }.joined(separator: "; ")
     }
 }
 

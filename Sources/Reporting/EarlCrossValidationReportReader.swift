@@ -5,8 +5,8 @@ import IQCore
 /// Report sections for cross-validation results (`iqkit earl train --cv-json`,
 /// `iqkit earl cv-merge --json`): the pooled held-out accuracies with their
 /// intervals, the per-fold scores, the confusion matrices, the misclassified
-/// scans and the networks that may not have converged. A cross-validation
-/// sets no targets, so it has no checks.
+/// scans and the networks that may not have converged; the targets it was
+/// held to (`--min-stage1 …`), if any, as checks.
 public enum EarlCrossValidationReportReader: ResultReader {
     public static let kind = "earl-cross-validation"
 
@@ -25,7 +25,7 @@ public enum EarlCrossValidationReportReader: ResultReader {
             ? "\(report.foldCount)" : "\(report.foldNumbers.map(String.init).joined(separator: ", ")) of \(report.foldCount)"
         var paragraphs = [
             "Each of the \(report.overall.total) scans was classified by a model trained on the other folds only; the folds keep each scan's group (anatomy, patient) together. "
-                + EarlScoreTables.intervalNote + " A cross-validation sets no targets: scores only."
+                + EarlScoreTables.intervalNote + (report.targets == nil ? " No targets were set: scores only." : "")
         ]
         if report.foldNumbers.count < report.foldCount {
             paragraphs.append("Only folds \(folds) were run: pool the other folds' reports with `iqkit earl cv-merge` for the whole split.")
@@ -41,7 +41,8 @@ public enum EarlCrossValidationReportReader: ResultReader {
             }.map { $0.map { ReportTable.Cell($0) } })
         return [
             ReportSection(
-                kind: kind, title: "EARL classifier, cross-validation — \(path)", subject: path, checks: [],
+                kind: kind, title: "EARL classifier, cross-validation — \(path)", subject: path,
+                checks: EarlScoreTables.checks(report.outcomes),
                 keyFigures: [("scans", String(report.overall.total)), ("folds", folds)]
                     + EarlScoreTables.accuracies(stage1: report.stage1, stage2: report.stage2, overall: report.overall),
                 paragraphs: paragraphs,

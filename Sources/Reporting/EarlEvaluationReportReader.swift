@@ -16,7 +16,7 @@ public enum EarlEvaluationReportReader: ResultReader {
             throw InputError.invalidData(path: path, problem: "an evaluation without provenance (written by an older iqkit); run `iqkit earl evaluate` again")
         }
         let scores = report.scores
-        let checks = report.outcomes.map { Check(name: $0.name, passed: $0.passed, measured: $0.measured, criterion: $0.criterion) }
+        let checks = EarlScoreTables.checks(report.outcomes)
         let wrong = report.predictions.filter(\.isMisclassified)
         return [
             ReportSection(
@@ -40,6 +40,10 @@ public enum EarlEvaluationReportReader: ResultReader {
 enum EarlScoreTables {
     static let intervalNote =
         "Intervals are exact (Clopper–Pearson) 95 % intervals: what a set of this size can show, not a property of the model alone."
+
+    static func checks(_ outcomes: [AccuracyTargets.Outcome]) -> [Check] {
+        outcomes.map { Check(name: $0.name, passed: $0.passed, measured: $0.measured, criterion: $0.criterion) }
+    }
 
     static func summary(_ m: ConfusionMatrix) -> String { m.accuracyInterval()?.summary ?? "no scans" }
 

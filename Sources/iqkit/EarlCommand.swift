@@ -145,9 +145,12 @@ struct EarlTrain: ParsableCommand {
             """)
     var requireConvergence = false
     @Flag(help: "Print each epoch's losses to stderr.") var verbose = false
+    @OptionGroup(title: "Cross-validation targets (exit 1 when the pooled held-out scores miss one; the outputs are written either way)")
+    var minimum: AccuracyTargetOptions
     @OptionGroup var read: ReadOptions
 
     func validate() throws {
+        if minimum.targets != nil && folds < 2 { throw ValidationError("--min-stage1/--min-stage2/--min-overall judge a cross-validation: give --folds ≥ 2") }
         if patience < 1 { throw ValidationError("--patience must be ≥ 1") }
         if minEpochs < 0 { throw ValidationError("--min-epochs must be ≥ 0") }
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
@@ -195,14 +198,17 @@ struct EarlTrain: ParsableCommand {
             ensembleSize: ensemble, foldSeed: foldSeed, stage1EdgeSD: softStage1)
         // What --require-convergence turns into exit 1, collected over the CV and the final model.
         var unconverged: [String] = []
+        var missedTargets: String?
         if folds >= 2 {
             var cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
             cv.provenance = Provenance(inputs: [try Provenance.Input.hashing(labels)], settings: cvSettings(input: input, scans: samples.count, run: cv.foldNumbers))
+            cv.targets = minimum.targets
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
             if let cvJSON { try ResultJSON.write(cv, to: cvJSON) }
             for line in cv.warnings { note("warning: " + line) }
             if !cv.warnings.isEmpty { unconverged.append("\(cv.warnings.count) cross-validation network(s)") }
+            missedTargets = AccuracyTargets.failureMessage(cv.outcomes).map { "cross-validation " + $0 }
         }
         if let out {
             let model = try EARLTraining.train(samples, configuration: configuration, log: log)
@@ -214,9 +220,11 @@ struct EarlTrain: ParsableCommand {
                 try model.write(to: out)
             }
         }
+        var failures = [missedTargets].compactMap { $0 }
         if requireConvergence && !unconverged.isEmpty {
-            throw QAFailure(message: unconverged.joined(separator: "; ") + " may not have converged (--require-convergence)")
+            failures.append(unconverged.joined(separator: "; ") + " may not have converged (--require-convergence)")
         }
+        if !failures.isEmpty { throw QAFailure(message: failures.joined(separator: "; ")) }
     }
 }
 
@@ -233,6 +241,30 @@ extension EarlTrain {
         if ensemble > 1 { settings["ensemble"] = String(ensemble) }
         if let softStage1 { settings["soft stage 1"] = "sd \(softStage1)" }
         return settings
+    }
+}
+
+/// `--min-stage1`, `--min-stage2`, `--min-overall`: accuracies the scores
+/// must reach (fractions), judged after the outputs are written; exit 1
+/// when a point estimate misses one.
+struct AccuracyTargetOptions: ParsableArguments {
+    @Option(name: .customLong("min-stage1"), help: ArgumentHelp("Stage 1 accuracy the scores must reach (a fraction: 0.99 = 99 %).", valueName: "fraction"))
+    var stage1: Double?
+    @Option(name: .customLong("min-stage2"), help: ArgumentHelp("Stage 2 accuracy (EARL1 vs EARL2 on the compliant scans) they must reach.", valueName: "fraction"))
+    var stage2: Double?
+    @Option(name: .customLong("min-overall"), help: ArgumentHelp("Accuracy of the final label they must reach.", valueName: "fraction"))
+    var overall: Double?
+
+    func validate() throws {
+        for (name, value) in [("--min-stage1", stage1), ("--min-stage2", stage2), ("--min-overall", overall)] {
+            if let value, !(value > 0 && value <= 1) { throw ValidationError("\(name) must be a fraction in (0, 1] (0.99 = 99 %), got \(value)") }
+        }
+    }
+
+    /// The targets given; nil when none is.
+    var targets: AccuracyTargets? {
+        let t = AccuracyTargets(stage1: stage1, stage2: stage2, overall: overall)
+        return t.isEmpty ? nil : t
     }
 }
 
@@ -276,14 +308,17 @@ struct EarlCrossValidationMerge: ParsableCommand {
     @Argument(help: "Reports written by `earl train --cv-json`.") var reports: [String]
     @Option(help: "Write the pooled report (Markdown) here.") var report: String?
     @Option(help: "Write the pooled report (JSON) here.") var json: String?
+    @OptionGroup(title: "Targets (exit 1 when the pooled scores miss one; the outputs are written either way)") var minimum: AccuracyTargetOptions
 
     func run() throws {
         for output in [report, json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: reports) }
         let parts = try reports.map { path in (path: path, report: try ResultJSON.read(CrossValidationReport.self, from: path, kind: "a cross-validation report")) }
-        let merged = try CrossValidationReport.merge(parts)
+        var merged = try CrossValidationReport.merge(parts)
+        merged.targets = minimum.targets
         print(merged.markdown)
         if let report { try AtomicOutput.write(merged.markdown + "\n", to: report) }
         if let json { try ResultJSON.write(merged, to: json) }
+        if let missed = AccuracyTargets.failureMessage(merged.outcomes) { throw QAFailure(message: missed) }
     }
 }
 
@@ -302,19 +337,8 @@ struct EarlEvaluate: ParsableCommand {
     @Option(help: "Model file (default: $IQKIT_EARL_MODEL or the shipped model).") var model: String?
     @Option(help: "Write the scores and per-scan predictions as JSON here (`iqkit report` renders it).") var json: String?
     @Option(help: "Write the confusion matrices (Markdown) here.") var report: String?
-    @Option(name: .customLong("min-stage1"), help: ArgumentHelp("Stage 1 accuracy the model must reach (a fraction: 0.99 = 99 %).", valueName: "fraction"))
-    var minStage1: Double?
-    @Option(name: .customLong("min-stage2"), help: ArgumentHelp("Stage 2 accuracy (EARL1 vs EARL2 on the compliant scans) it must reach.", valueName: "fraction"))
-    var minStage2: Double?
-    @Option(name: .customLong("min-overall"), help: ArgumentHelp("Accuracy of the final label it must reach.", valueName: "fraction"))
-    var minOverall: Double?
+    @OptionGroup var minimum: AccuracyTargetOptions
     @OptionGroup var read: ReadOptions
-
-    func validate() throws {
-        for (name, value) in [("--min-stage1", minStage1), ("--min-stage2", minStage2), ("--min-overall", minOverall)] {
-            if let value, !(value > 0 && value <= 1) { throw ValidationError("\(name) must be a fraction in (0, 1] (0.99 = 99 %), got \(value)") }
-        }
-    }
 
     func run() throws {
         for output in [json, report].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels] + [model].compactMap { $0 }) }
@@ -322,7 +346,7 @@ struct EarlEvaluate: ParsableCommand {
         let modelPath = try model ?? DefaultEARLModel.path()
         let classifier = try EARLModel.read(from: modelPath)
         var evaluation = EvaluationReport(
-            targets: AccuracyTargets(stage1: minStage1, stage2: minStage2, overall: minOverall),
+            targets: minimum.targets,
             provenance: Provenance(
                 inputs: try [modelPath, labels].map(Provenance.Input.hashing), settings: ["model": modelPath, "data": data, "scans": String(entries.count)]))
         let progress = ProgressReporter("classifying", total: entries.count)
@@ -337,9 +361,6 @@ struct EarlEvaluate: ParsableCommand {
         print(text)
         if let report { try AtomicOutput.write(text + "\n", to: report) }
         if let json { try ResultJSON.write(evaluation, to: json) }
-        let missed = evaluation.outcomes.filter { !$0.passed }
-        if !missed.isEmpty {
-            throw QAFailure(message: missed.map { "\($0.name) \($0.measured) is outside the target \($0.criterion)" }.joined(separator: "; "))
-        }
+        if let missed = AccuracyTargets.failureMessage(evaluation.outcomes) { throw QAFailure(message: missed) }
     }
 }

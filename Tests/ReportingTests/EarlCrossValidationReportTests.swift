@@ -61,6 +61,18 @@ import Testing
         #expect(try HTMLReport(templates: ReportFixtures.templates).render(document).contains("Per fold, correct / total"))
     }
 
+    /// Targets become checks, judged on the pooled scores (3 of 4 right).
+    @Test func targetsBecomeChecks() throws {
+        var report = Self.report()
+        report.targets = AccuracyTargets(stage1: 0.99, overall: 0.5)
+        let section = try Self.section(report)
+        #expect(section.checks.map(\.name) == ["stage 1 accuracy", "overall accuracy"] && section.checks.map(\.passed) == [false, true])
+        #expect(section.verdict == .fail && !section.paragraphs.joined().contains("No targets were set"))
+        #expect(report.markdown.contains("| stage 1 accuracy | 75.0 % (3/4; 95 % CI 19.4–99.4 %) | 99.0–100 % | missed |"), "\(report.markdown)")
+        #expect(AccuracyTargets.failureMessage(report.outcomes) == "stage 1 accuracy 75.0 % (3/4; 95 % CI 19.4–99.4 %) is outside the target 99.0–100 %")
+        #expect(try Self.section(Self.report()).paragraphs.joined().contains("No targets were set: scores only."))
+    }
+
     /// A report from before the kind and provenance were recorded is
     /// recognised by its folds and refused with a rerun message.
     @Test func refusesAReportWithoutProvenance() throws {

@@ -192,6 +192,23 @@ import Testing
         #expect(report.status == 0, "\(report.stderr)")
         let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
         #expect(html.contains("EARL classifier, cross-validation") && html.contains("Per fold, correct / total"))
+
+        // Targets: exit 1 exactly when a pooled score misses one, after the
+        // outputs are written; held to its own accuracy, the pool passes.
+        let perfect = try CLIRunner.run([
+            "earl", "cv-merge", dir + "/f1.json", dir + "/f2.json", "--json", dir + "/judged.json", "--min-stage1", "1", "--min-stage2", "1", "--min-overall", "1",
+        ])
+        let judged = try ResultJSON.read(CrossValidationReport.self, from: dir + "/judged.json")
+        #expect(judged.outcomes.count == 3 && judged.targets == AccuracyTargets(stage1: 1, stage2: 1, overall: 1))
+        let allMet = judged.outcomes.allSatisfy(\.passed)
+        #expect(perfect.status == (allMet ? 0 : 1), "\(perfect.stderr)")
+        #expect(allMet || perfect.stderr.contains("is outside the target 100.0–100 %"), "\(perfect.stderr)")
+        let own = String(Double(pooled.overall.correct) / Double(pooled.overall.total))
+        let met = try CLIRunner.run(["earl", "cv-merge", dir + "/f1.json", dir + "/f2.json", "--min-overall", own])
+        #expect(met.status == 0 && met.stdout.contains("| overall accuracy |") && met.stdout.contains("| met |"), "\(met.stdout)\(met.stderr)")
+        let noFolds = try CLIRunner.run(["earl", "train", "--data", dir + "/corpus", "--labels", labels, "--folds", "0", "--out", dir + "/m.json", "--min-stage1", "0.9"])
+        #expect(noFolds.status == 2 && noFolds.stderr.contains("judge a cross-validation"), "\(noFolds.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
     }
 
     /// A small labelled corpus, scored by the shipped model found by default.
