@@ -70,19 +70,24 @@ public struct Architecture: Codable, Equatable, Sendable {
     /// scans. A second full-resolution convolution was dropped: it cost 80 %
     /// of the full-resolution arithmetic (27·8·8 vs 27·2·8 per voxel) and put
     /// whole-body inference above 2 s on 2 cores.
-    public static func earlDefault(inputChannels: Int, classes: [String]) -> Architecture {
+    /// The shipped networks' `earlDefault` width.
+    public static let earlDefaultWidth = 8
+
+    /// - Parameter width: channels of the first convolution; the later
+    ///   ones have 2×, 4× and 4× as many.
+    public static func earlDefault(inputChannels: Int, classes: [String], width w: Int = earlDefaultWidth) -> Architecture {
         Architecture(
             inputChannels: inputChannels,
             layers: [
-                .submanifold(inChannels: inputChannels, outChannels: 8, kernelSize: 3), .relu,
-                .downsample(inChannels: 8, outChannels: 16), .relu,
-                .submanifold(inChannels: 16, outChannels: 16, kernelSize: 3), .relu,
-                .downsample(inChannels: 16, outChannels: 32), .relu,
-                .submanifold(inChannels: 32, outChannels: 32, kernelSize: 3), .relu,
-                .downsample(inChannels: 32, outChannels: 32), .relu,
+                .submanifold(inChannels: inputChannels, outChannels: w, kernelSize: 3), .relu,
+                .downsample(inChannels: w, outChannels: 2 * w), .relu,
+                .submanifold(inChannels: 2 * w, outChannels: 2 * w, kernelSize: 3), .relu,
+                .downsample(inChannels: 2 * w, outChannels: 4 * w), .relu,
+                .submanifold(inChannels: 4 * w, outChannels: 4 * w, kernelSize: 3), .relu,
+                .downsample(inChannels: 4 * w, outChannels: 4 * w), .relu,
                 .globalPool,
-                .dense(inFeatures: 64, outFeatures: 32), .relu,
-                .dense(inFeatures: 32, outFeatures: classes.count),
+                .dense(inFeatures: 8 * w, outFeatures: 4 * w), .relu,
+                .dense(inFeatures: 4 * w, outFeatures: classes.count),
             ],
             classes: classes)
     }

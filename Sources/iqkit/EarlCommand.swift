@@ -137,6 +137,8 @@ struct EarlTrain: ParsableCommand {
             "Soft stage-1 targets: P(clinical) = Φ(edge_distance / sd), the chance a repeated phantom scan lands on the same side of EARL2's upper edge given phantom noise of sd band widths (every scan needs an edge_distance on its label's side).",
             valueName: "sd"))
     var softStage1: Double?
+    @Option(help: ArgumentHelp("Channels of stage 1's first convolution (later layers 2×, 4×, 4×); training and inference cost grow about as its square.", valueName: "n"))
+    var stage1Width: Int = Architecture.earlDefaultWidth
     @Flag(
         help: """
             Exit 1 when a network trained in this run kept a validation loss above \(EARLTraining.convergenceLossLimit) \
@@ -163,6 +165,7 @@ struct EarlTrain: ParsableCommand {
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
         if !(maxGradientNorm.isFinite && maxGradientNorm >= 0) { throw ValidationError("--max-gradient-norm must be ≥ 0") }
         if !(voxelMM.isFinite && voxelMM >= 1 && voxelMM <= 12) { throw ValidationError("--voxel-mm must be 1…12") }
+        if !(2...64).contains(stage1Width) { throw ValidationError("--stage1-width must be 2…64") }
         if let softStage1, !(softStage1.isFinite && softStage1 > 0 && softStage1 <= 10) { throw ValidationError("--soft-stage1 must be in (0, 10]") }
     }
 
@@ -192,10 +195,11 @@ struct EarlTrain: ParsableCommand {
             samples.append(sample)
             log?("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
         }
-        let configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
+        var configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
                 maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
                 maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed,
             ensembleSize: ensemble, foldSeed: foldSeed, stage1EdgeSD: softStage1)
+        configuration.stage1Architecture = .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes, width: stage1Width)
         // What --require-convergence turns into exit 1, collected over the CV and the final model.
         var unconverged: [String] = []
         var missedTargets: String?
@@ -239,6 +243,7 @@ extension EarlTrain {
             "blas": BLAS.configuration,
         ]
         if ensemble > 1 { settings["ensemble"] = String(ensemble) }
+        if stage1Width != Architecture.earlDefaultWidth { settings["stage 1 width"] = String(stage1Width) }
         if let softStage1 { settings["soft stage 1"] = "sd \(softStage1)" }
         return settings
     }

@@ -3,6 +3,7 @@ import EARLCorpus
 import Foundation
 import IQCore
 import PETQuality
+import SparseCNN
 import Testing
 
 /// The model shipped in Phantoms/models, loaded as `earl check` loads it by default.
@@ -22,6 +23,9 @@ import Testing
         let m = try Self.model()
         #expect(m.input == ScanPreprocessor.defaultInput)
         #expect(m.notes["trainingScans"] != nil)
+        // The default architecture (width 8) is the one the file was trained with.
+        #expect(m.stage1.map(\.architecture) == [.earlDefault(inputChannels: m.input.features.count, classes: EARLModel.stage1Classes)])
+        #expect(m.stage2.map(\.architecture) == [.earlDefault(inputChannels: m.input.features.count, classes: EARLModel.stage2Classes, width: 8)])
     }
 
     /// The same patient and reconstruction keeps its label at another voxel

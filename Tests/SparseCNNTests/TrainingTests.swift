@@ -33,6 +33,18 @@ import SparseCNN
     static func set(_ range: Range<UInt64>) -> [LabelledTensor] { range.map { toySample(seed: $0, label: Int($0 % 2)) } }
 
     /// A toy problem training must solve: ≥ 90 % on 40 unseen samples (chance is 50 %).
+    /// The EARL networks' width: a valid chain at any width, whose weight
+    /// count is the sum over layers of (kernel volume × in + 1) × out.
+    @Test(arguments: [4, 8, 16])
+    func earlArchitectureWidth(width w: Int) {
+        let a = Architecture.earlDefault(inputChannels: 4, classes: ["a", "b"], width: w)
+        #expect(a.problem == nil)
+        let convolutions = [(27, 4, w), (8, w, 2 * w), (27, 2 * w, 2 * w), (8, 2 * w, 4 * w), (27, 4 * w, 4 * w), (8, 4 * w, 4 * w)]
+        let dense = [(1, 8 * w, 4 * w), (1, 4 * w, 2)]
+        let expected = (convolutions + dense).reduce(0) { $0 + ($1.0 * $1.1 + 1) * $1.2 }
+        #expect(Network(architecture: a, seed: 1).parameterCount == expected)
+    }
+
     @Test func learnsToyProblem() {
         let net = Network(architecture: Self.toyArchitecture, seed: 1)
         let config = TrainingConfiguration(maxEpochs: 60, batchSize: 4, learningRate: 1e-2, patience: 15, seed: 2)

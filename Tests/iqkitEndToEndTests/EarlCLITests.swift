@@ -133,6 +133,8 @@ import Testing
         #expect(wrongSide.status == 2 && wrongSide.stderr.contains("side.csv: a.nii: edge distance 0.3 is on the other side of EARL2's upper edge from its label earl2"), "\(wrongSide.stderr)")
         let badSD = try CLIRunner.run(soft + [dir + "/side.csv", "--soft-stage1", "0"])
         #expect(badSD.status == 2 && badSD.stderr.contains("--soft-stage1 must be in (0, 10]"), "\(badSD.stderr)")
+        let badWidth = try CLIRunner.run(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--stage1-width", "1"])
+        #expect(badWidth.status == 2 && badWidth.stderr.contains("--stage1-width must be 2…64"), "\(badWidth.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
     }
 
