@@ -49,16 +49,25 @@ func reportError(_ error: Error) -> Int32 {
             if !message.isEmpty { print(message) }
             return ExitStatus.success
         }
-        // Only a QAFailure means a failed check. ArgumentParser's usage
-        // errors (64) keep its message; any other error (ArgumentParser
-        // would give it exit 1, the QA code) is bad input, on one line.
+        // Only a QAFailure means a failed check. Usage errors (ArgumentParser's
+        // 64) get its message without the usage block, and any other error
+        // (ArgumentParser would give it exit 1, the QA code) is bad input:
+        // both on one line, like every other bad input.
         if code.rawValue == ExitStatus.qaFailed {
             FileHandle.standardError.write(Data("iqkit: error: \(DataFile.describe(error))\n".utf8))
         } else if !message.isEmpty {
-            FileHandle.standardError.write(Data("\(message)\n".utf8))
+            FileHandle.standardError.write(Data("iqkit: error: \(usageLine(IQKitCommand.message(for: error))) (see --help)\n".utf8))
         }
         return ExitStatus.badInput
     }
+}
+
+/// ArgumentParser's message for a usage error on one line: its own
+/// "Error: " prefix dropped (iqkit's goes first), line breaks joined.
+func usageLine(_ message: String) -> String {
+    let lines = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let text = lines.joined(separator: "; ")
+    return text.hasPrefix("Error: ") ? String(text.dropFirst("Error: ".count)) : text
 }
 
 enum ExitStatus {

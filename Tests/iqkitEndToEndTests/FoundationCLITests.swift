@@ -48,10 +48,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.nii"))
     }
 
+    /// Usage errors (missing or malformed arguments, failed option checks)
+    /// exit 2 with one line, as any bad input does.
     @Test func usageErrorsExitTwo() throws {
-        #expect(try CLIRunner.run(["smooth"]).status == 2)
-        #expect(try CLIRunner.run(["no-such-command"]).status == 2)
-        #expect(try CLIRunner.run(["smooth", "a.nii", "b.nii", "--fwhm-mm", "x"]).status == 2)
+        let cases: [([String], String)] = [
+            (["smooth"], "Missing expected argument '<input>'"), (["no-such-command"], "Unexpected argument 'no-such-command'"),
+            (["smooth", "a.nii", "b.nii", "--fwhm-mm", "x"], "The value 'x' is invalid for '--fwhm-mm <fwhm-mm>'"),
+            (["earl", "train", "--data", "d", "--labels", "l", "--folds", "1"], "--folds must be 0 (none) or ≥ 2"),
+        ]
+        for (args, message) in cases {
+            let r = try CLIRunner.run(args)
+            #expect(r.status == 2, "\(args)")
+            #expect(r.stderr == "iqkit: error: \(message) (see --help)\n", "\(r.stderr)")
+        }
         #expect(try CLIRunner.run(["--help"]).status == 0)
         #expect(try CLIRunner.run(["--version"]).stdout.contains(IQKit.version))
     }
