@@ -153,6 +153,9 @@ public struct CrossValidationReport: Codable, Sendable {
     /// The targets that are set, judged on the pooled scores of the folds run.
     public var outcomes: [AccuracyTargets.Outcome] { targets?.judge(stage1: stage1, stage2: stage2, overall: overall) ?? [] }
 
+    /// The folds this report covers, as text: "1, 2, 3".
+    public var foldsRun: String { foldNumbers.map(String.init).joined(separator: ", ") }
+
     /// The folds' convergence warnings, in fold order, each prefixed "fold k: ".
     public var warnings: [String] {
         zip(foldNumbers, folds).flatMap { n, f in (f.warnings ?? []).map { "fold \(n): " + $0 } }
@@ -161,7 +164,7 @@ public struct CrossValidationReport: Codable, Sendable {
     public var markdown: String {
         var text = Self.markdown(stage1: stage1, stage2: stage2, overall: overall)
         if foldNumbers.count < foldCount {
-            text = "Folds \(foldNumbers.map(String.init).joined(separator: ", ")) of \(foldCount) only.\n\n" + text
+            text = "Folds \(foldsRun) of \(foldCount) only.\n\n" + text
         }
         let perFold = zip(foldNumbers, folds).map { n, f in
             "| \(n) | \(f.testNames.count) | \(f.stage1.correct)/\(f.stage1.total) | \(f.stage2.correct)/\(f.stage2.total) | \(f.overall.correct)/\(f.overall.total) |"
@@ -210,7 +213,7 @@ public struct CrossValidationReport: Codable, Sendable {
             merged.overall.add(fold.overall)
         }
         if var provenance = first.report.provenance, parts.allSatisfy({ $0.report.provenance != nil }) {
-            provenance.settings[Self.foldsRunSetting] = merged.foldNumbers.map(String.init).joined(separator: ", ")
+            provenance.settings[Self.foldsRunSetting] = merged.foldsRun
             merged.provenance = provenance
         }
         return merged

@@ -22,7 +22,7 @@ public enum EarlCrossValidationReportReader: ResultReader {
             throw InputError.invalidData(path: path, problem: "a cross-validation without provenance (written by an older iqkit); run `iqkit earl train --cv-json` again")
         }
         let folds = report.foldNumbers.count == report.foldCount
-            ? "\(report.foldCount)" : "\(report.foldNumbers.map(String.init).joined(separator: ", ")) of \(report.foldCount)"
+            ? "\(report.foldCount)" : "\(report.foldsRun) of \(report.foldCount)"
         var paragraphs = [
             "Each of the \(report.overall.total) scans was classified by a model trained on the other folds only; the folds keep each scan's group (anatomy, patient) together. "
                 + EarlScoreTables.intervalNote + (report.targets == nil ? " No targets were set: scores only." : "")

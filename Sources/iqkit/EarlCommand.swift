@@ -172,6 +172,9 @@ struct EarlTrain: ParsableCommand {
     func run() throws {
         for output in [out, report, cvJSON].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels]) }
         let entries = try LabelsCSV.parse(path: labels)
+        // The labels as read, for the cross-validation's provenance (not
+        // as they may stand after a long run).
+        let labelsInput = try Provenance.Input.hashing(labels)
         let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
         input.voxelSizeMM = voxelMM
@@ -205,7 +208,7 @@ struct EarlTrain: ParsableCommand {
         var missedTargets: String?
         if folds >= 2 {
             var cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
-            cv.provenance = Provenance(inputs: [try Provenance.Input.hashing(labels)], settings: cvSettings(input: input, scans: samples.count, run: cv.foldNumbers))
+            cv.provenance = Provenance(inputs: [labelsInput], settings: cvSettings(input: input, scans: samples.count, foldsRun: cv.foldsRun))
             cv.targets = minimum.targets
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
@@ -234,10 +237,10 @@ struct EarlTrain: ParsableCommand {
 
 extension EarlTrain {
     /// What shaped a cross-validation run, for its report's provenance.
-    func cvSettings(input: InputSpecification, scans: Int, run: [Int]) -> [String: String] {
+    func cvSettings(input: InputSpecification, scans: Int, foldsRun: String) -> [String: String] {
         var settings = [
             "data": data, "scans": String(scans), "folds": String(folds), CrossValidationReport.foldSeedSetting: String(foldSeed ?? seed),
-            CrossValidationReport.foldsRunSetting: run.map(String.init).joined(separator: ", "), "seed": String(seed), "epochs": String(epochs),
+            CrossValidationReport.foldsRunSetting: foldsRun, "seed": String(seed), "epochs": String(epochs),
             "learning rate": String(learningRate), "batch size": String(batchSize), "schedule": schedule.rawValue,
             "input": "\(input.voxelSizeMM) mm, \(input.features.joined(separator: " + ")), \(input.resampling)",
             "blas": BLAS.configuration,

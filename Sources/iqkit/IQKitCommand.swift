@@ -62,12 +62,10 @@ func reportError(_ error: Error) -> Int32 {
     }
 }
 
-/// ArgumentParser's message for a usage error on one line: its own
-/// "Error: " prefix dropped (iqkit's goes first), line breaks joined.
+/// ArgumentParser's message for a usage error (without its "Error: "
+/// prefix and usage block) on one line.
 func usageLine(_ message: String) -> String {
-    let lines = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    let text = lines.joined(separator: "; ")
-    return text.hasPrefix("Error: ") ? String(text.dropFirst("Error: ".count)) : text
+    message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
 }
 
 enum ExitStatus {

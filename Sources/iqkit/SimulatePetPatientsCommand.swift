@@ -80,10 +80,11 @@ struct SimulateRelabel: ParsableCommand {
     @Option(help: "Write every setting's phantom-scan categories and every scan's two labels here (JSON).") var json: String?
     @Option(help: "Stage-1 accuracy (a fraction) whose reach by an ideal classifier is reported.") var stage1Target: Double = 0.99
 
+    func validate() throws {
+        if !(stage1Target.isFinite && stage1Target > 0 && stage1Target <= 1) { throw ValidationError("--stage1-target: must be a fraction in (0, 1]") }
+    }
+
     func run() throws {
-        guard stage1Target.isFinite, stage1Target > 0, stage1Target <= 1 else {
-            throw InputError.invalidSetting(name: "--stage1-target", problem: "must be a fraction in (0, 1]")
-        }
         let path = corpus + "/corpus.json"
         let manifest = try ResultJSON.read(PatientCorpus.Manifest.self, from: path, kind: "a pet-patients corpus manifest")
         guard manifest.kind == "earl-corpus" else { throw InputError.invalidData(path: path, problem: "kind is \(manifest.kind), not earl-corpus") }
