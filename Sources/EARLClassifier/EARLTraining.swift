@@ -15,7 +15,13 @@ public struct EARLSample {
     /// > 0 over-recovering (clinical). Optional; used for soft stage-1
     /// targets (`EARLTrainingConfiguration.stage1EdgeSD`).
     public var edgeDistance: Double?
-    public init(name: String, group: String, label: EARLLabel, prepared: PreparedScan, edgeDistance: Double? = nil) {
+    /// Known properties of the scan's reconstruction (e.g. its resolution),
+    /// in the order of `EARLTrainingConfiguration.stage1Auxiliary`: targets
+    /// of stage 1's regression outputs. Needed for every sample when that
+    /// is set.
+    public var auxiliary: [Double]?
+    public init(name: String, group: String, label: EARLLabel, prepared: PreparedScan, edgeDistance: Double? = nil, auxiliary: [Double]? = nil) {
+        self.auxiliary = auxiliary
         self.name = name
         self.group = group
         self.label = label
@@ -55,6 +61,12 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     /// its label's side. nil: one-hot targets. Validation and early
     /// stopping score against the labels either way.
     public var stage1EdgeSD: Double?
+    /// Names of the quantities stage 1 learns to estimate beside its two
+    /// classes (auxiliary supervision: one regression output each, trained
+    /// by squared error towards the samples' standardised `auxiliary`
+    /// values with weight `training.regressionWeight`). They shape the
+    /// features the classifier reads but not its decision rule. nil: none.
+    public var stage1Auxiliary: [String]?
 
     public init(
         input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
@@ -292,7 +304,8 @@ extension CrossValidationReport {
 private final class StageRuns: @unchecked Sendable {
     /// `name` prefixes the job's log lines ("stage 1", "stage 2 member 3").
     typealias Stage = (
-        name: String, tensors: [SparseTensor], labels: [Int], targets: [[Double]]?, groups: [String], architecture: Architecture, seed: UInt64
+        name: String, tensors: [SparseTensor], labels: [Int], targets: [[Double]]?, regression: [[Double]]?, groups: [String], architecture: Architecture,
+        seed: UInt64
     )
     let stages: [Stage]
     var results: [(network: Network, history: TrainingHistory)?]
@@ -315,7 +328,7 @@ private final class StageRuns: @unchecked Sendable {
             }
         }
         let result = EARLTraining.trainStage(
-            s.tensors, labels: s.labels, targets: s.targets, groups: s.groups, architecture: s.architecture, configuration: configuration, seed: s.seed, log: write)
+            s.tensors, labels: s.labels, targets: s.targets, regression: s.regression, groups: s.groups, architecture: s.architecture, configuration: configuration, seed: s.seed, log: write)
         lock.lock()
         results[i] = result
         lock.unlock()
@@ -342,6 +355,13 @@ public enum EARLTraining {
             throw InputError.invalidData(path: "training set", problem: "\(name) needs samples of both classes")
         }
         let stage1Targets = try configuration.stage1EdgeSD.map { sd in try samples.map { try stage1Target($0, sd: sd) } }
+        var stage1Architecture = configuration.stage1Architecture
+        var stage1Regression: [[Double]]?
+        if let names = configuration.stage1Auxiliary, !names.isEmpty {
+            let (outputs, standardised) = try auxiliaryOutputs(samples, names: names)
+            stage1Architecture = stage1Architecture.withRegression(outputs)
+            stage1Regression = standardised
+        }
         let members = configuration.ensembleSize
         guard (1...EARLModel.maxMembers).contains(members) else {
             throw InputError.invalidSetting(name: "ensemble", problem: "\(members) networks per stage; 1…\(EARLModel.maxMembers) are allowed")
@@ -354,8 +374,8 @@ public enum EARLTraining {
                 let seed = configuration.seed &+ UInt64(k)
                 let suffix = members > 1 ? " member \(k + 1)" : ""
                 return [
-                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, stage1Targets, samples.map(\.group), configuration.stage1Architecture, seed),
-                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, nil, compliant.map(\.group), configuration.stage2Architecture, seed &+ 1),
+                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, stage1Targets, stage1Regression, samples.map(\.group), stage1Architecture, seed),
+                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, nil, nil, compliant.map(\.group), configuration.stage2Architecture, seed &+ 1),
                 ]
             })
         // The networks are independent and the CNN itself runs on one thread
@@ -373,6 +393,9 @@ public enum EARLTraining {
         // The BLAS kernel shapes the rounding, hence the weights (`BLAS`).
         var notes = ["trainingScans": "\(samples.count)", "tool": "iqkit \(IQKit.version)", "blas": BLAS.configuration]
         if let sd = configuration.stage1EdgeSD { notes["stage1Targets"] = "soft: P(clinical) = Φ(edge distance / \(sd))" }
+        if let names = stage1Architecture.regression?.map(\.name) {
+            notes["stage1Auxiliary"] = names.joined(separator: ", ") + " (weight \(configuration.training.regressionWeight))"
+        }
         if members > 1 { notes["ensemble"] = "\(members) networks per stage, seeds \(configuration.seed)…\(configuration.seed &+ UInt64(members - 1))" }
         return try EARLModel(
             stage1: stage1.map(\.network), stage2: stage2.map(\.network), input: configuration.input, notes: notes,
@@ -430,8 +453,33 @@ public enum EARLTraining {
         return nil
     }
 
+    /// Stage 1's regression outputs for `names` (mean and standard
+    /// deviation of the samples' values) and every sample's values
+    /// standardised by them.
+    /// - Throws: `InputError.invalidData` naming a sample without finite
+    ///   values for every name, or a name whose values are all equal.
+    static func auxiliaryOutputs(_ samples: [EARLSample], names: [String]) throws -> (outputs: [RegressionOutput], standardised: [[Double]]) {
+        for s in samples {
+            guard let values = s.auxiliary, values.count == names.count, values.allSatisfy(\.isFinite) else {
+                throw InputError.invalidData(path: s.name, problem: "no auxiliary values for \(names.joined(separator: ", ")) (every training scan needs them)")
+            }
+        }
+        let columns = names.indices.map { k in samples.map { $0.auxiliary?[k] ?? 0 } }
+        var outputs: [RegressionOutput] = []
+        for (name, values) in zip(names, columns) {
+            let sd = Statistics.standardDeviation(values), mean = Statistics.mean(values)
+            // Equal values can leave a rounding residue of the mean, not 0.
+            guard sd.isFinite, sd > 1e-9 * max(1, abs(mean)) else {
+                throw InputError.invalidData(path: "training set", problem: "auxiliary \(name) has the same value for every scan; there is nothing to learn from it")
+            }
+            outputs.append(RegressionOutput(name: name, mean: mean, scale: sd))
+        }
+        let standardised = samples.map { s in zip(outputs, s.auxiliary ?? []).map { r, v in (v - r.mean) / r.scale } }
+        return (outputs, standardised)
+    }
+
     static func trainStage(
-        _ tensors: [SparseTensor], labels: [Int], targets: [[Double]]? = nil, groups: [String], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64,
+        _ tensors: [SparseTensor], labels: [Int], targets: [[Double]]? = nil, regression: [[Double]]? = nil, groups: [String], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64,
         log: ((String) -> Void)?
     ) -> (network: Network, history: TrainingHistory) {
         // Validation scans share no group (anatomy, patient) with training
@@ -450,12 +498,15 @@ public enum EARLTraining {
         func slabs(_ indices: [Int], perScan: Int, stream: Int, mirror: Bool) -> [LabelledTensor] {
             var random = SplitMix64.stream(seed: seed, index: stream)
             return indices.flatMap { i -> [LabelledTensor] in
-                guard let layout = layouts?[i] else { return [LabelledTensor(tensor: tensors[i], label: labels[i], target: targets?[i])] }
+                guard let layout = layouts?[i] else {
+                    return [LabelledTensor(tensor: tensors[i], label: labels[i], target: targets?[i], regression: regression?[i])]
+                }
                 var order = Array(0..<layout.count)
                 random.shuffle(&order)
                 return order.prefix(perScan).map { k in
                     let slab = tensors[i].zSlab(k, of: layout)
-                    return LabelledTensor(tensor: mirror && random.nextUniform() < 0.5 ? slab.mirroredX() : slab, label: labels[i], target: targets?[i])
+                    return LabelledTensor(
+                        tensor: mirror && random.nextUniform() < 0.5 ? slab.mirroredX() : slab, label: labels[i], target: targets?[i], regression: regression?[i])
                 }
             }
         }

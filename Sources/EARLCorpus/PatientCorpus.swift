@@ -436,6 +436,7 @@ public struct PatientCorpus {
         for s in scans { counts[s.label.rawValue, default: 0] += 1 }
         let manifest = Manifest(options: options, settings: settings, scans: scans, rejectedSettings: rejected, labelCounts: counts)
         try AtomicOutput.write(Self.labelsCSV(scans, settings: settings), to: folder + "/labels.csv")
+        try AtomicOutput.write(Self.auxiliaryCSV(scans, settings: settings).render(order: scans.map(\.file)), to: folder + "/auxiliary.csv")
         try ResultJSON.write(manifest, to: folder + "/corpus.json")
         return manifest
     }
@@ -444,5 +445,19 @@ public struct PatientCorpus {
     /// `edgeDistance` (for `earl train --soft-stage1`).
     static func labelsCSV(_ scans: [Scan], settings: [LabelledSetting]) -> String {
         LabelsCSV.render(scans.map { LabelsCSV.Entry(file: $0.file, label: $0.label, group: $0.group, edgeDistance: settings[$0.settingID].phantom.edgeDistance) })
+    }
+
+    /// `auxiliary.csv` (for `earl train --auxiliary`): each scan's
+    /// reconstruction setting (resolution, PSF overshoot, noise) and its
+    /// phantom's edge distance, the properties stage 1 can learn to
+    /// estimate. Scans of settings without an edge distance are left out.
+    static func auxiliaryCSV(_ scans: [Scan], settings: [LabelledSetting]) -> AuxiliaryCSV {
+        var values: [String: [Double]] = [:]
+        for scan in scans {
+            let s = settings[scan.settingID]
+            guard let d = s.phantom.edgeDistance else { continue }
+            values[scan.file] = [s.setting.fwhmMM, s.setting.psfOvershoot, s.setting.noiseCOV, d]
+        }
+        return AuxiliaryCSV(names: ["fwhm_mm", "psf_overshoot", "noise_cov", "edge_distance"], values: values)
     }
 }

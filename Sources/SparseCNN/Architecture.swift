@@ -12,16 +12,53 @@ public enum LayerSpec: Codable, Equatable, Sendable {
     case dense(inFeatures: Int, outFeatures: Int)
 }
 
-/// A network's layers and the names of its output classes.
+/// A quantity a network estimates beside its classes (an auxiliary
+/// regression output), e.g. the reconstruction's resolution. The network
+/// outputs it standardised; the estimate is `mean + scale · output`.
+public struct RegressionOutput: Codable, Equatable, Sendable {
+    public var name: String
+    /// The training targets' mean and standard deviation, which map the
+    /// network's output back to the quantity's units.
+    public var mean: Double
+    public var scale: Double
+
+    public init(name: String, mean: Double, scale: Double) {
+        self.name = name
+        self.mean = mean
+        self.scale = scale
+    }
+}
+
+/// A network's layers, the names of its output classes and any regression
+/// outputs it has besides.
 public struct Architecture: Codable, Equatable, Sendable {
     public var inputChannels: Int
     public var layers: [LayerSpec]
     public var classes: [String]
+    /// Outputs after the class logits, trained by squared error towards
+    /// standardised targets (auxiliary supervision); nil or empty: none.
+    /// Absent from files of networks without them.
+    public var regression: [RegressionOutput]?
 
-    public init(inputChannels: Int, layers: [LayerSpec], classes: [String]) {
+    public init(inputChannels: Int, layers: [LayerSpec], classes: [String], regression: [RegressionOutput]? = nil) {
         self.inputChannels = inputChannels
         self.layers = layers
         self.classes = classes
+        self.regression = regression
+    }
+
+    /// Class logits plus regression outputs: the last layer's width.
+    public var outputCount: Int { classes.count + (regression?.count ?? 0) }
+
+    /// This architecture with `outputs` as its regression outputs: the last
+    /// (dense) layer widened to the classes plus them.
+    /// - Precondition: the last layer is dense.
+    public func withRegression(_ outputs: [RegressionOutput]) -> Architecture {
+        guard case .dense(let fin, _)? = layers.last else { preconditionFailure("regression outputs need a dense last layer") }
+        var a = self
+        a.regression = outputs.isEmpty ? nil : outputs
+        a.layers[a.layers.count - 1] = .dense(inFeatures: fin, outFeatures: a.outputCount)
+        return a
     }
 
     /// The problem with the layer chain (channel counts that do not meet,
@@ -58,7 +95,13 @@ public struct Architecture: Codable, Equatable, Sendable {
             }
         }
         if !pooled { return "no global pooling layer" }
-        if width != classes.count { return "the last layer gives \(width) outputs for \(classes.count) classes" }
+        for r in regression ?? [] where !(r.mean.isFinite && r.scale.isFinite && r.scale > 0) {
+            return "regression output \(r.name): mean and scale must be finite, scale > 0"
+        }
+        if width != outputCount {
+            let regressions = regression.map { $0.isEmpty ? "" : " and \($0.count) regression outputs" } ?? ""
+            return "the last layer gives \(width) outputs for \(classes.count) classes\(regressions)"
+        }
         return nil
     }
 

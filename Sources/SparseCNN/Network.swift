@@ -55,9 +55,17 @@ public final class Network {
 
     /// Class probabilities for one input (`.inference`: no activations kept).
     public func predict(_ input: SparseTensor, mode: ForwardMode = .inference) -> [Double] {
+        outputs(input, mode: mode).probabilities
+    }
+
+    /// Class probabilities and the regression outputs' estimates, in their
+    /// units (`RegressionOutput`; empty without them), from one forward pass.
+    public func outputs(_ input: SparseTensor, mode: ForwardMode = .inference) -> (probabilities: [Double], estimates: [Double]) {
         let logits = forward(input, mode: mode)
         releaseCaches()
-        return SoftmaxCrossEntropy.softmax(logits)
+        let classes = architecture.classes.count
+        let estimates = zip(architecture.regression ?? [], logits[classes...]).map { r, y in r.mean + r.scale * Double(y) }
+        return (SoftmaxCrossEntropy.softmax(Array(logits[..<classes])), estimates)
     }
 
     /// Drops every layer's cached activations.

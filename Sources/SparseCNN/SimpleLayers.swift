@@ -182,6 +182,24 @@ public enum SoftmaxCrossEntropy {
     }
 }
 
+/// Half the squared error of regression outputs against their targets.
+public enum SquaredError {
+    /// - Returns: `weight` · ½ Σ (output − target)² and its gradient
+    ///   `weight` · (output − target).
+    public static func loss(outputs: ArraySlice<Float>, targets: [Double], weight: Double = 1) -> (loss: Double, gradient: [Float]) {
+        precondition(outputs.count == targets.count, "one target per regression output")
+        var loss = 0.0
+        var gradient: [Float] = []
+        gradient.reserveCapacity(targets.count)
+        for (y, t) in zip(outputs, targets) {
+            let e = Double(y) - t
+            loss += 0.5 * e * e
+            gradient.append(Float(e * weight))
+        }
+        return (loss * weight, gradient)
+    }
+}
+
 import Foundation
 @inline(__always) private func _exp(_ x: Double) -> Double { Foundation.exp(x) }
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }

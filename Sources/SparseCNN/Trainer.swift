@@ -1,15 +1,21 @@
 import IQCore
-/// An input with its class index and, optionally, a soft training target.
+/// An input with its class index and, optionally, a soft training target
+/// and targets for the network's regression outputs.
 public struct LabelledTensor {
     public var tensor: SparseTensor
     public var label: Int
     /// Class probabilities the training loss aims at instead of the one-hot
     /// `label` (nil: one-hot). Validation always scores against `label`.
     public var target: [Double]?
-    public init(tensor: SparseTensor, label: Int, target: [Double]? = nil) {
+    /// Standardised targets of the network's regression outputs, one per
+    /// output (`Architecture.regression`); nil: none, or not known for this
+    /// input (its regression outputs then get no gradient).
+    public var regression: [Double]?
+    public init(tensor: SparseTensor, label: Int, target: [Double]? = nil, regression: [Double]? = nil) {
         self.tensor = tensor
         self.label = label
         self.target = target
+        self.regression = regression
     }
 }
 
@@ -36,6 +42,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var minEpochs: Int
     /// How the learning rate changes over the epochs.
     public var schedule: LearningRateSchedule
+    /// Weight of the regression outputs' squared error (½ Σ (y − t)² per
+    /// input, targets standardised) beside the cross-entropy.
+    public var regressionWeight: Double
 
     /// The learning rate of each epoch as a multiple of `learningRate`.
     public enum LearningRateSchedule: String, Codable, Equatable, Sendable, CaseIterable {
@@ -60,8 +69,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public init(
         maxEpochs: Int = 60, batchSize: Int = 8, learningRate: Double = 3e-3, weightDecay: Double = 1e-4,
         patience: Int = 10, seed: UInt64 = 1, balanceClasses: Bool = true, maxGradientNorm: Double? = nil,
-        minEpochs: Int = 0, schedule: LearningRateSchedule = .constant
+        minEpochs: Int = 0, schedule: LearningRateSchedule = .constant, regressionWeight: Double = 1
     ) {
+        self.regressionWeight = regressionWeight
         self.minEpochs = minEpochs
         self.schedule = schedule
         self.maxGradientNorm = maxGradientNorm
@@ -129,6 +139,7 @@ public enum Trainer {
                 validation.reduce(0.0) { sum, s in sum - log(max(s.target?[s.label] ?? 1, 1e-300)) } / Double(validation.count)
         }
         var best = (loss: Double.infinity, weights: network.snapshot())
+        let classes = network.architecture.classes.count
         let batch = max(1, configuration.batchSize)
         for epoch in 0..<max(1, configuration.maxEpochs) {
             if epoch > 0 { training = epochSamples(epoch) }
@@ -142,13 +153,7 @@ public enum Trainer {
                 network.zeroGradients()
                 for i in order[start..<end] {
                     let sample = training[i]
-                    let logits = network.forward(sample.tensor)
-                    let (loss, g) =
-                        if let target = sample.target {
-                            SoftmaxCrossEntropy.loss(logits: logits, target: target, weight: weights[sample.label])
-                        } else {
-                            SoftmaxCrossEntropy.loss(logits: logits, label: sample.label, weight: weights[sample.label])
-                        }
+                    let (loss, g) = Self.loss(network.forward(sample.tensor), sample, classes: classes, classWeight: weights[sample.label], regressionWeight: configuration.regressionWeight)
                     total += loss
                     network.backward(g)
                     if freshSamples { sample.tensor.sites.releaseCaches() }
@@ -183,6 +188,30 @@ public enum Trainer {
         if !validation.isEmpty { network.restore(best.weights) }
         network.releaseCaches()
         return history
+    }
+
+    /// The training loss of one input and its gradient by the network's
+    /// outputs: the (class-weighted) cross-entropy of the class logits plus,
+    /// with regression targets, `regressionWeight` · ½ Σ (y − t)².
+    public static func loss(_ outputs: [Float], _ sample: LabelledTensor, classes: Int, classWeight: Double = 1, regressionWeight: Double = 1) -> (
+        loss: Double, gradient: [Float]
+    ) {
+        let logits = Array(outputs[..<classes])
+        var (loss, g) =
+            if let target = sample.target {
+                SoftmaxCrossEntropy.loss(logits: logits, target: target, weight: classWeight)
+            } else {
+                SoftmaxCrossEntropy.loss(logits: logits, label: sample.label, weight: classWeight)
+            }
+        let extra = outputs.count - classes
+        if let targets = sample.regression, extra > 0 {
+            let r = SquaredError.loss(outputs: outputs[classes...], targets: targets, weight: regressionWeight)
+            loss += r.loss
+            g += r.gradient
+        } else {
+            g += [Float](repeating: 0, count: extra)
+        }
+        return (loss, g)
     }
 
     /// Mean unweighted cross-entropy and accuracy (argmax) on a set, in

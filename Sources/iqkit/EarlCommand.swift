@@ -137,6 +137,13 @@ struct EarlTrain: ParsableCommand {
             "Soft stage-1 targets: P(clinical) = Φ(edge_distance / sd), the chance a repeated phantom scan lands on the same side of EARL2's upper edge given phantom noise of sd band widths (every scan needs an edge_distance on its label's side).",
             valueName: "sd"))
     var softStage1: Double?
+    @Option(
+        help: ArgumentHelp(
+            "CSV of known reconstruction properties per scan (header file,<quantity>…, e.g. `simulate pet-patients`' auxiliary.csv): stage 1 also learns to estimate them (auxiliary regression outputs), which shapes its features; every scan needs a row.",
+            valueName: "csv"))
+    var auxiliary: String?
+    @Option(help: ArgumentHelp("Weight of --auxiliary's squared error (standardised units) beside stage 1's cross-entropy.", valueName: "w"))
+    var auxiliaryWeight: Double = TrainingConfiguration().regressionWeight
     @Option(help: ArgumentHelp("Channels of stage 1's first convolution (later layers 2×, 4×, 4×); training and inference cost grow about as its square.", valueName: "n"))
     var stage1Width: Int = Architecture.earlDefaultWidth
     @Flag(
@@ -167,14 +174,20 @@ struct EarlTrain: ParsableCommand {
         if !(voxelMM.isFinite && voxelMM >= 1 && voxelMM <= 12) { throw ValidationError("--voxel-mm must be 1…12") }
         if !(2...64).contains(stage1Width) { throw ValidationError("--stage1-width must be 2…64") }
         if let softStage1, !(softStage1.isFinite && softStage1 > 0 && softStage1 <= 10) { throw ValidationError("--soft-stage1 must be in (0, 10]") }
+        if !(auxiliaryWeight.isFinite && auxiliaryWeight > 0 && auxiliaryWeight <= 100) { throw ValidationError("--auxiliary-weight must be in (0, 100]") }
     }
 
     func run() throws {
-        for output in [out, report, cvJSON].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels]) }
+        for output in [out, report, cvJSON].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels] + [auxiliary].compactMap { $0 }) }
         let entries = try LabelsCSV.parse(path: labels)
+        let auxiliaryTable = try auxiliary.map { try AuxiliaryCSV.parse(path: $0) }
+        if let auxiliary, let auxiliaryTable, let missing = entries.first(where: { auxiliaryTable.values[$0.file] == nil }) {
+            throw InputError.invalidData(path: auxiliary, problem: "no row for \(missing.file), which \(labels) lists")
+        }
         // The labels as read, for the cross-validation's provenance (not
         // as they may stand after a long run).
         let labelsInput = try Provenance.Input.hashing(labels)
+        let auxiliaryInput = try auxiliary.map { try Provenance.Input.hashing($0) }
         let log: ((String) -> Void)? = verbose ? { note($0) } : nil
         var input = ScanPreprocessor.defaultInput
         input.voxelSizeMM = voxelMM
@@ -195,20 +208,22 @@ struct EarlTrain: ParsableCommand {
             let volume = try loadFinite(path, read.nifti)
             var sample = try EARLTraining.sample(volume, name: e.file, group: e.group, label: e.label, input: input)
             sample.edgeDistance = e.edgeDistance
+            sample.auxiliary = auxiliaryTable?.values[e.file]
             samples.append(sample)
             log?("prepared \(e.file): \(samples.last?.prepared.tensor.count ?? 0) active voxels")
         }
         var configuration = EARLTrainingConfiguration(input: input, training: TrainingConfiguration(
                 maxEpochs: epochs, batchSize: batchSize, learningRate: learningRate, patience: patience, seed: seed,
-                maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule), seed: seed,
-            ensembleSize: ensemble, foldSeed: foldSeed, stage1EdgeSD: softStage1)
+                maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule, regressionWeight: auxiliaryWeight),
+            seed: seed, ensembleSize: ensemble, foldSeed: foldSeed, stage1EdgeSD: softStage1)
+        configuration.stage1Auxiliary = auxiliaryTable?.names
         configuration.stage1Architecture = .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes, width: stage1Width)
         // What --require-convergence turns into exit 1, collected over the CV and the final model.
         var unconverged: [String] = []
         var missedTargets: String?
         if folds >= 2 {
             var cv = try EARLTraining.crossValidate(samples, folds: folds, only: fold.isEmpty ? nil : Set(fold), configuration: configuration, log: log)
-            cv.provenance = Provenance(inputs: [labelsInput], settings: cvSettings(input: input, scans: samples.count, foldsRun: cv.foldsRun))
+            cv.provenance = Provenance(inputs: [labelsInput] + [auxiliaryInput].compactMap { $0 }, settings: cvSettings(input: input, scans: samples.count, foldsRun: cv.foldsRun))
             cv.targets = minimum.targets
             print("\(folds)-fold cross-validation on \(samples.count) scans\n\n\(cv.markdown)")
             if let report { try AtomicOutput.write(cv.markdown + "\n", to: report) }
@@ -248,6 +263,7 @@ extension EarlTrain {
         if ensemble > 1 { settings["ensemble"] = String(ensemble) }
         if stage1Width != Architecture.earlDefaultWidth { settings["stage 1 width"] = String(stage1Width) }
         if let softStage1 { settings["soft stage 1"] = "sd \(softStage1)" }
+        if let auxiliary { settings["stage 1 auxiliary"] = "\(auxiliary), weight \(auxiliaryWeight)" }
         return settings
     }
 }

@@ -19,7 +19,7 @@ struct SimulatePetPatients: ParsableCommand {
             that band set, clinical when it recovers more than EARL2 allows. Settings meeting both, too smooth for either, or \
             within --minimum-margin band widths of the deciding edge, or (with --phantom-scans) whose verdict changes between \
             phantom scans, are not used (counted in corpus.json). The train and test \
-            splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within \(exclusion) mm of a test grid). Writes the scans, labels.csv (file,label,group,edge_distance: the phantom's distance from EARL2's upper band edge, for `earl train --soft-stage1`) and corpus.json.
+            splits use disjoint anatomies and disjoint voxel sizes (with --continuous-voxels, none within \(exclusion) mm of a test grid). Writes the scans, labels.csv (file,label,group,edge_distance: the phantom's distance from EARL2's upper band edge, for `earl train --soft-stage1`), auxiliary.csv (file,fwhm_mm,psf_overshoot,noise_cov,edge_distance: each scan's reconstruction setting, for `earl train --auxiliary`) and corpus.json.
             """)
 
     @Argument(help: "Output folder.") var output: String

@@ -201,6 +201,49 @@ import EARLClassifier
         }
     }
 
+    /// Auxiliary stage-1 targets: stage 1 gains one regression output per
+    /// quantity, standardised by the training samples' mean and SD (so its
+    /// estimates come back in the quantity's units); stage 2 is trained as
+    /// without them, to the bit. A sample without values, or a quantity
+    /// that never varies, is refused naming it.
+    @Test func auxiliaryTargetsAddRegressionOutputsToStage1() throws {
+        var samples = try Self.samples(0..<4)
+        for i in samples.indices {
+            let fwhm = [EARLLabel.clinical: 4.5, .earl1: 8, .earl2: 6.5][samples[i].label]! + 0.1 * Double(i % 4)
+            samples[i].auxiliary = [fwhm, 0.05 * Double(i % 3)]
+        }
+        var config = Self.configuration
+        config.training.maxEpochs = 3
+        let plain = try EARLTraining.train(samples, configuration: config)
+        config.stage1Auxiliary = ["fwhm_mm", "psf_overshoot"]
+        config.training.regressionWeight = 0.5
+        let model = try EARLTraining.train(samples, configuration: config)
+        let outputs = try #require(model.stage1[0].architecture.regression)
+        #expect(outputs.map(\.name) == ["fwhm_mm", "psf_overshoot"])
+        for (k, r) in outputs.enumerated() {
+            let values = samples.map { $0.auxiliary![k] }
+            #expect(abs(r.mean - Statistics.mean(values)) < 1e-12 && abs(r.scale - Statistics.standardDeviation(values)) < 1e-12)
+        }
+        #expect(model.stage1[0].architecture.outputCount == 4)
+        #expect(model.notes["stage1Auxiliary"] == "fwhm_mm, psf_overshoot (weight 0.5)")
+        #expect(model.stage2[0].architecture.regression == nil)
+        let x = samples[0].prepared.tensor
+        #expect(model.stage2[0].predict(x) == plain.stage2[0].predict(x))
+        #expect(model.stage1[0].outputs(x).estimates.count == 2)
+        #expect(model.stage1[0].predict(x).count == 2)
+
+        var missing = samples
+        missing[2].auxiliary = [1]
+        #expect(throws: InputError.invalidData(path: samples[2].name, problem: "no auxiliary values for fwhm_mm, psf_overshoot (every training scan needs them)")) {
+            try EARLTraining.train(missing, configuration: config)
+        }
+        var constant = samples
+        for i in constant.indices { constant[i].auxiliary?[1] = 0.2 }
+        #expect(throws: InputError.invalidData(path: "training set", problem: "auxiliary psf_overshoot has the same value for every scan; there is nothing to learn from it")) {
+            try EARLTraining.train(constant, configuration: config)
+        }
+    }
+
     /// Cross-validation keeps each anatomy in one fold, tests every scan once,
     /// and reports consistent confusion matrices.
     @Test func crossValidationReport() throws {

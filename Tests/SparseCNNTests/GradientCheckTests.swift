@@ -19,14 +19,17 @@ import SparseCNN
         var failures: [String] = []
     }
 
-    static func loss(_ net: Network, _ x: SparseTensor, label: Int) -> Double {
-        SoftmaxCrossEntropy.loss(logits: net.forward(x), label: label).loss
-    }
-
-    /// Compares analytic and numeric gradients of parameters and input features.
-    static func check(_ net: Network, _ x: SparseTensor, label: Int = 1, h: Float = 1e-2, probes: Int = 24, perturbInput: Bool = true) -> Check {
+    /// Compares analytic and numeric gradients of parameters and input
+    /// features, of the cross-entropy against `label` or, when given, of
+    /// `objective` (a loss of the network's outputs and its gradient).
+    static func check(
+        _ net: Network, _ x: SparseTensor, label: Int = 1, h: Float = 1e-2, probes: Int = 24, perturbInput: Bool = true,
+        objective: (([Float]) -> (loss: Double, gradient: [Float]))? = nil
+    ) -> Check {
+        let objective = objective ?? { SoftmaxCrossEntropy.loss(logits: $0, label: label) }
+        func loss(_ net: Network, _ x: SparseTensor, label: Int) -> Double { objective(net.forward(x)).loss }
         net.zeroGradients()
-        let (_, g) = SoftmaxCrossEntropy.loss(logits: net.forward(x), label: label)
+        let (_, g) = objective(net.forward(x))
         let inputGradient = net.backward(g)
         var result = Check()
         func compare(_ name: String, _ numeric: Double, _ analytic: Double) {
@@ -113,6 +116,32 @@ import SparseCNN
         let r = Self.check(Network(architecture: arch, seed: 14), x, h: 1e-3, probes: 40)
         #expect(r.failures.isEmpty, "\(r.failures)")
         print("gradient check mean+max pool: worst relative error \(r.worstRelative)")
+    }
+
+    /// A network with regression outputs under the training loss
+    /// (cross-entropy of the class logits plus weighted half squared error
+    /// of the regression outputs, `Trainer.loss`), through convolution,
+    /// pooling and dense layers: the regression term's gradient reaches
+    /// every layer. Same tolerance as above.
+    @Test func regressionOutputs() {
+        let x = randomTensor(seed: 15, channels: 2)
+        let arch = Architecture(
+            inputChannels: 2,
+            layers: [.submanifold(inChannels: 2, outChannels: 3, kernelSize: 3), .globalMeanPool, .dense(inFeatures: 3, outFeatures: 4), .dense(inFeatures: 4, outFeatures: 4)],
+            classes: ["a", "b"], regression: [RegressionOutput(name: "u", mean: 0, scale: 1), RegressionOutput(name: "v", mean: 2, scale: 3)])
+        #expect(arch.problem == nil)
+        let sample = LabelledTensor(tensor: x, label: 1, regression: [0.7, -1.3])
+        let r = Self.check(Network(architecture: arch, seed: 16), x) { Trainer.loss($0, sample, classes: 2, classWeight: 1.2, regressionWeight: 2.5) }
+        #expect(r.failures.isEmpty, "\(r.failures)")
+        print("gradient check regression outputs: worst relative error \(r.worstRelative)")
+        // Without regression targets the same outputs get no gradient and
+        // the loss is the cross-entropy alone.
+        let y: [Float] = [0.3, -0.2, 1.5, -0.4]
+        let plain = Trainer.loss(y, LabelledTensor(tensor: x, label: 1), classes: 2)
+        let ce = SoftmaxCrossEntropy.loss(logits: [0.3, -0.2], label: 1)
+        #expect(plain.loss == ce.loss && plain.gradient == ce.gradient + [0, 0])
+        let full = Trainer.loss(y, sample, classes: 2, regressionWeight: 2.5)
+        #expect(abs(full.loss - ce.loss - 2.5 * 0.5 * (0.8 * 0.8 + 0.9 * 0.9)) < 1e-6)
     }
 
     /// The loss gradient p − onehot against central differences of the logits

@@ -133,6 +133,17 @@ import Testing
         #expect(wrongSide.status == 2 && wrongSide.stderr.contains("side.csv: a.nii: edge distance 0.3 is on the other side of EARL2's upper edge from its label earl2"), "\(wrongSide.stderr)")
         let badSD = try CLIRunner.run(soft + [dir + "/side.csv", "--soft-stage1", "0"])
         #expect(badSD.status == 2 && badSD.stderr.contains("--soft-stage1 must be in (0, 10]"), "\(badSD.stderr)")
+        // --auxiliary: a well-formed file with a row for every labelled scan,
+        // checked before any scan is read.
+        try Data("file,fwhm_mm\nb.nii,6\n".utf8).write(to: URL(fileURLWithPath: dir + "/aux.csv"))
+        let auxiliary = ["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--auxiliary"]
+        let noRow = try CLIRunner.run(auxiliary + [dir + "/aux.csv"])
+        #expect(noRow.status == 2 && noRow.stderr.contains("aux.csv: no row for a.nii, which \(dir)/one.csv lists"), "\(noRow.stderr)")
+        try Data("file,fwhm_mm\na.nii,wide\n".utf8).write(to: URL(fileURLWithPath: dir + "/aux2.csv"))
+        let notNumber = try CLIRunner.run(auxiliary + [dir + "/aux2.csv"])
+        #expect(notNumber.status == 2 && notNumber.stderr.contains("aux2.csv:2: fwhm_mm \"wide\" is not a finite number"), "\(notNumber.stderr)")
+        let badWeight = try CLIRunner.run(auxiliary + [dir + "/aux.csv", "--auxiliary-weight", "0"])
+        #expect(badWeight.status == 2 && badWeight.stderr.contains("--auxiliary-weight must be in (0, 100]"), "\(badWeight.stderr)")
         let badWidth = try CLIRunner.run(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--stage1-width", "1"])
         #expect(badWidth.status == 2 && badWidth.stderr.contains("--stage1-width must be 2…64"), "\(badWidth.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
@@ -164,6 +175,19 @@ import Testing
         #expect(lenient.stderr.contains("may not have converged"), "\(lenient.stderr)")
         let model = try EARLModel.read(from: out)
         #expect(!EARLTraining.convergenceWarnings(model).isEmpty)
+        // The corpus's auxiliary.csv trains stage 1's regression outputs,
+        // which the model file keeps and `earl check` runs past.
+        let auxiliary = try AuxiliaryCSV.parse(path: dir + "/corpus/auxiliary.csv")
+        #expect(auxiliary.names == ["fwhm_mm", "psf_overshoot", "noise_cov", "edge_distance"])
+        #expect(Set(auxiliary.values.keys) == Set(try LabelsCSV.parse(path: dir + "/corpus/labels.csv").map(\.file)))
+        try FileManager.default.removeItem(atPath: out)
+        let withAuxiliary = try CLIRunner.run(train + ["--auxiliary", dir + "/corpus/auxiliary.csv"])
+        #expect(withAuxiliary.status == 0, "\(withAuxiliary.stderr)")
+        let trained = try EARLModel.read(from: out)
+        #expect(trained.stage1[0].architecture.regression?.map(\.name) == auxiliary.names)
+        let scan = try #require(auxiliary.values.keys.sorted().first)
+        let check = try CLIRunner.run(["earl", "check", dir + "/corpus/" + scan, "--model", out])
+        #expect(check.status <= 1 && check.stdout.contains(scan), "\(check.stderr)")
     }
 
     /// Two single-fold runs pooled by `cv-merge` render in `iqkit report`:
