@@ -56,6 +56,11 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
     public var stage2EARL2: Double
     /// Active voxels the CNN saw.
     public var activeVoxels: Int
+    /// What stage 1 estimates of the reconstruction beside its classes, by
+    /// name in the quantity's units (a model trained with auxiliary
+    /// targets, e.g. "fwhm_mm"); nil for models without. Estimates of a
+    /// network trained on simulated reconstructions, not measurements.
+    public var estimates: [String: Double]?
 
     /// The verdict from the two stages' class probabilities: P(clinical) is
     /// stage 1's, P(earlN) stage 1's compliant × stage 2's earlN; the label
@@ -64,7 +69,8 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
     /// - Parameters:
     ///   - stage1: [P(clinical), P(compliant)].
     ///   - stage2: [P(earl1), P(earl2)].
-    public init(path: String, stage1: [Double], stage2: [Double], activeVoxels: Int) {
+    public init(path: String, stage1: [Double], stage2: [Double], activeVoxels: Int, estimates: [String: Double]? = nil) {
+        self.estimates = estimates
         let compliant = stage1[1]
         self.path = path
         probabilities = EARLProbabilities(clinical: stage1[0], earl1: compliant * stage2[0], earl2: compliant * stage2[1])

@@ -161,13 +161,24 @@ public final class EARLModel {
         let previous = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(previous) }
-        let results = parallelMap(runs.networks.count) { runs.predict($0) }
+        let results = parallelMap(runs.networks.count) { runs.outputs($0) }
         return EARLCheckResult(
-            path: path, stage1: Self.meanProbabilities(results[..<stage1.count]),
-            stage2: Self.meanProbabilities(results[stage1.count...]), activeVoxels: prepared.tensor.count)
+            path: path, stage1: Self.meanProbabilities(results[..<stage1.count].map(\.probabilities)),
+            stage2: Self.meanProbabilities(results[stage1.count...].map(\.probabilities)), activeVoxels: prepared.tensor.count,
+            estimates: stage1Estimates(results[..<stage1.count].map(\.estimates)))
     }
 
-    /// The class-wise mean of members' probability vectors, added in member
+    /// Stage 1's regression estimates by name, averaged over its members;
+    /// nil unless every member has the same regression outputs.
+    func stage1Estimates(_ members: [[Double]]) -> [String: Double]? {
+        guard let names = stage1.first?.architecture.regression?.map(\.name), !names.isEmpty,
+            stage1.allSatisfy({ $0.architecture.regression?.map(\.name) == names })
+        else { return nil }
+        let mean = Self.meanProbabilities(members)
+        return Dictionary(uniqueKeysWithValues: zip(names, mean))
+    }
+
+    /// The element-wise mean of members' probability (or estimate) vectors, added in member
     /// order (so a one-member stage gives its member's values bit for bit).
     static func meanProbabilities<Members: Collection<[Double]>>(_ members: Members) -> [Double] {
         guard let first = members.first, members.count > 1 else { return members.first ?? [] }
@@ -227,5 +238,5 @@ private final class StagePredictions: @unchecked Sendable {
         self.inputs = inputs
     }
 
-    func predict(_ i: Int) -> [Double] { networks[i].predict(slabs: inputs) }
+    func outputs(_ i: Int) -> (probabilities: [Double], estimates: [Double]) { networks[i].outputs(slabs: inputs) }
 }

@@ -100,16 +100,22 @@ extension SparseTensor {
 extension Network {
     /// Class probabilities of a scan seen as slabs: the geometric mean of the
     /// slabs' probabilities, renormalised (mean log-probability, then softmax).
-    public func predict(slabs: [SparseTensor]) -> [Double] {
-        guard slabs.count > 1 else { return predict(slabs[0]) }
+    public func predict(slabs: [SparseTensor]) -> [Double] { outputs(slabs: slabs).probabilities }
+
+    /// As `predict(slabs:)`, with the regression outputs' estimates
+    /// (`Network.outputs`) averaged over the slabs.
+    public func outputs(slabs: [SparseTensor]) -> (probabilities: [Double], estimates: [Double]) {
+        guard slabs.count > 1 else { return outputs(slabs[0]) }
         var meanLog = [Double](repeating: 0, count: architecture.classes.count)
+        var estimates = [Double](repeating: 0, count: architecture.regression?.count ?? 0)
         for slab in slabs {
-            let p = predict(slab)
+            let (p, e) = outputs(slab)
             for k in meanLog.indices { meanLog[k] += log(max(p[k], 1e-12)) / Double(slabs.count) }
+            for k in estimates.indices { estimates[k] += e[k] / Double(slabs.count) }
         }
         let top = meanLog.max() ?? 0
         let e = meanLog.map { exp($0 - top) }
         let sum = e.reduce(0, +)
-        return e.map { $0 / sum }
+        return (e.map { $0 / sum }, estimates)
     }
 }

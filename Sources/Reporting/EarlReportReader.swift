@@ -20,16 +20,20 @@ public enum EarlReportReader: ResultReader {
             }
         } ?? []
         func p(_ v: Double) -> String { String(format: "%.3f", v) }
+        // Stage 1's estimates of the reconstruction (models trained with
+        // auxiliary targets), one column per quantity any result has.
+        let estimated = Set(report.results.flatMap { $0.estimates?.keys.map { $0 } ?? [] }).sorted()
         let rows: [[ReportTable.Cell]] = report.results.map { r in
             let mark: ReportTable.Mark = requirement.map { $0.isMet(by: r.label) ? .pass : .fail } ?? .none
             return [
                 .init(r.path), .init(r.label.rawValue, mark: mark), .init(p(r.probabilities.clinical)), .init(p(r.probabilities.earl1)),
                 .init(p(r.probabilities.earl2)), .init(p(r.stage1Compliant)), .init(p(r.stage2EARL2)),
-            ]
+            ] + estimated.map { name in .init(r.estimates?[name].map { String(format: "%.3g", $0) } ?? "–") }
         }
         let table = ReportTable(
             caption: "Labels and probabilities (P(earlN) = P(compliant) × P(earlN | compliant))",
-            header: ["scan", "label", "P(clinical)", "P(earl1)", "P(earl2)", "stage 1: P(compliant)", "stage 2: P(earl2)"], rows: rows)
+            header: ["scan", "label", "P(clinical)", "P(earl1)", "P(earl2)", "stage 1: P(compliant)", "stage 2: P(earl2)"]
+                + estimated.map { "stage 1 estimate: \($0)" }, rows: rows)
         var figures: [ReportFigure] = []
         if let mosaic = edgeMosaic(report.results.map(\.path)) {
             figures.append(ReportFigure(
@@ -45,7 +49,9 @@ public enum EarlReportReader: ResultReader {
                 paragraphs: [
                     "Each scan's edge image (6 mm FWHM Gaussian-smoothed copy minus the image) goes through two sparse CNNs: stage 1 clinical vs EARL-compliant, stage 2 EARL1 vs EARL2. Labels: \(summary)."
                         + (requirement.map { " Required: \($0.rawValue)." } ?? " No requirement was set: classification only.")
-                ],
+                ] + (estimated.isEmpty ? [] : [
+                    "The model's stage 1 was also trained to estimate \(estimated.joined(separator: ", ")) of the reconstruction (auxiliary targets from simulated scans): estimates, not measurements; they do not enter the label."
+                ]),
                 tables: [table], figures: figures, provenance: report.provenance)
         ]
     }

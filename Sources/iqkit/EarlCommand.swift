@@ -50,6 +50,13 @@ struct EarlCheck: ParsableCommand {
         if scans.isEmpty { throw ValidationError("give at least one scan") }
     }
 
+    /// "; stage 1 estimates fwhm_mm 5.21, …" for a model with regression
+    /// outputs (names sorted), "" without.
+    static func estimatesText(_ estimates: [String: Double]?) -> String {
+        guard let estimates, !estimates.isEmpty else { return "" }
+        return "; stage 1 estimates " + estimates.sorted { $0.key < $1.key }.map { String(format: "%@ %.3g", $0.key, $0.value) }.joined(separator: ", ")
+    }
+
     func run() throws {
         if let json { try FileChecks.requireOutput(json, inputs: scans + [model].compactMap { $0 }) }
         let modelPath = try model ?? DefaultEARLModel.path()
@@ -66,7 +73,7 @@ struct EarlCheck: ParsableCommand {
             print(
                 String(
                     format: "%@: %@ (clinical %.3f, earl1 %.3f, earl2 %.3f; stage 1 compliant %.3f, stage 2 earl2 %.3f)", path, r.label.rawValue, p.clinical, p.earl1,
-                    p.earl2, r.stage1Compliant, r.stage2EARL2))
+                    p.earl2, r.stage1Compliant, r.stage2EARL2) + Self.estimatesText(r.estimates))
         }
         if let json, let inputs {
             let report = EARLCheckReport(

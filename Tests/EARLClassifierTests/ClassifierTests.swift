@@ -231,6 +231,19 @@ import EARLClassifier
         #expect(model.stage2[0].predict(x) == plain.stage2[0].predict(x))
         #expect(model.stage1[0].outputs(x).estimates.count == 2)
         #expect(model.stage1[0].predict(x).count == 2)
+        // `classify` reports the estimates by name; over slabs they are the
+        // slabs' mean.
+        let result = model.classify(samples[0].prepared, path: samples[0].name)
+        let estimates = model.stage1[0].outputs(x).estimates
+        #expect(result.estimates == ["fwhm_mm": estimates[0], "psf_overshoot": estimates[1]])
+        #expect(plain.classify(samples[0].prepared, path: samples[0].name).estimates == nil)
+        let slabs = x.zSlabs(thickness: 4)
+        #expect(slabs.count >= 2)
+        let perSlab = slabs.map { model.stage1[0].outputs($0).estimates }
+        let mean = (0..<2).map { k in perSlab.reduce(0.0) { $0 + $1[k] / Double(perSlab.count) } }
+        let pooled = model.stage1[0].outputs(slabs: slabs)
+        #expect(zip(pooled.estimates, mean).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+        #expect(pooled.probabilities == model.stage1[0].predict(slabs: slabs))
 
         var missing = samples
         missing[2].auxiliary = [1]

@@ -30,6 +30,27 @@ import Testing
         return try #require(sections.first)
     }
 
+    /// `earl check` results of a model with auxiliary outputs: one column
+    /// per estimated quantity ("–" for a result without it), a sentence
+    /// saying they are estimates; results without any keep the plain table
+    /// and JSON without the key.
+    @Test func checkReportShowsStage1Estimates() throws {
+        let plain = EARLCheckResult(path: "a.nii", stage1: [0.9, 0.1], stage2: [0.5, 0.5], activeVoxels: 10)
+        let estimated = EARLCheckResult(path: "b.nii", stage1: [0.1, 0.9], stage2: [0.2, 0.8], activeVoxels: 10, estimates: ["fwhm_mm": 5.234, "noise_cov": 0.1234])
+        #expect(!String(decoding: try ResultJSON.encoder().encode(plain), as: UTF8.self).contains("estimates"))
+        func section(_ results: [EARLCheckResult]) throws -> ReportSection {
+            let data = try ResultJSON.encoder().encode(EARLCheckReport(provenance: ReportFixtures.provenance("a.nii"), require: nil, results: results))
+            return try #require(try EarlReportReader.sections(from: data, path: "check.json").first)
+        }
+        let withEstimates = try section([plain, estimated])
+        let table = try #require(withEstimates.tables.first)
+        #expect(Array(table.header.suffix(2)) == ["stage 1 estimate: fwhm_mm", "stage 1 estimate: noise_cov"])
+        #expect(table.rows.map { $0.suffix(2).map(\.text) } == [["–", "–"], ["5.23", "0.123"]])
+        #expect(withEstimates.paragraphs.contains { $0.contains("estimate fwhm_mm, noise_cov") && $0.contains("not measurements") })
+        let without = try section([plain])
+        #expect(without.tables.first?.header.count == 7 && without.paragraphs.count == 1)
+    }
+
     @Test func targetsBecomeChecks() throws {
         let section = try Self.section(Self.evaluation(targets: AccuracyTargets(stage1: 0.99, stage2: 0.95)))
         #expect(section.kind == "earl-evaluation" && section.subject == "eval.json")

@@ -188,6 +188,7 @@ import Testing
         let scan = try #require(auxiliary.values.keys.sorted().first)
         let check = try CLIRunner.run(["earl", "check", dir + "/corpus/" + scan, "--model", out])
         #expect(check.status <= 1 && check.stdout.contains(scan), "\(check.stderr)")
+        #expect(check.stdout.contains("; stage 1 estimates edge_distance "), "\(check.stdout)")
     }
 
     /// Two single-fold runs pooled by `cv-merge` render in `iqkit report`:
