@@ -359,7 +359,10 @@ public enum EARLTraining {
         var stage1Regression: [[Double]]?
         if let names = configuration.stage1Auxiliary, !names.isEmpty {
             let (outputs, standardised) = try auxiliaryOutputs(samples, names: names)
-            stage1Architecture = stage1Architecture.withRegression(outputs)
+            guard let widened = stage1Architecture.withRegression(outputs) else {
+                throw InputError.invalidSetting(name: "stage 1 architecture", problem: "auxiliary targets need a dense last layer")
+            }
+            stage1Architecture = widened
             stage1Regression = standardised
         }
         let members = configuration.ensembleSize

@@ -51,10 +51,10 @@ public struct Architecture: Codable, Equatable, Sendable {
     public var outputCount: Int { classes.count + (regression?.count ?? 0) }
 
     /// This architecture with `outputs` as its regression outputs: the last
-    /// (dense) layer widened to the classes plus them.
-    /// - Precondition: the last layer is dense.
-    public func withRegression(_ outputs: [RegressionOutput]) -> Architecture {
-        guard case .dense(let fin, _)? = layers.last else { preconditionFailure("regression outputs need a dense last layer") }
+    /// (dense) layer widened to the classes plus them; nil when the last
+    /// layer is not dense.
+    public func withRegression(_ outputs: [RegressionOutput]) -> Architecture? {
+        guard case .dense(let fin, _)? = layers.last else { return nil }
         var a = self
         a.regression = outputs.isEmpty ? nil : outputs
         a.layers[a.layers.count - 1] = .dense(inFeatures: fin, outFeatures: a.outputCount)

@@ -178,7 +178,7 @@ import SparseCNN
             s.regression = [u / 0.4]
             return (s, u)
         }
-        let architecture = Self.toyArchitecture.withRegression([RegressionOutput(name: "log gain", mean: 0, scale: 0.4)])
+        let architecture = try #require(Self.toyArchitecture.withRegression([RegressionOutput(name: "log gain", mean: 0, scale: 0.4)]))
         #expect(architecture.problem == nil && architecture.outputCount == 3)
         let net = Network(architecture: architecture, seed: 1)
         let config = TrainingConfiguration(maxEpochs: 60, batchSize: 4, learningRate: 1e-2, patience: 15, seed: 2)
@@ -210,10 +210,14 @@ import SparseCNN
         #expect(!text.contains("regression"))
         #expect(try JSONDecoder().decode(Architecture.self, from: Data(text.utf8)) == plain)
         let outputs = [RegressionOutput(name: "fwhm", mean: 6, scale: 1.5), RegressionOutput(name: "noise", mean: 0.1, scale: 0.03)]
-        let extended = plain.withRegression(outputs)
+        let extended = try #require(plain.withRegression(outputs))
         #expect(extended.problem == nil)
+        var endsInReLU = plain
+        endsInReLU.layers.append(.relu)
+        #expect(endsInReLU.problem == nil && endsInReLU.withRegression(outputs) == nil)
         #expect(extended.layers.last == .dense(inFeatures: 32, outFeatures: 4))
         #expect(extended.withRegression([]) == plain)
+        #expect(Network(architecture: extended, seed: 1).parameterCount == Network(architecture: plain, seed: 1).parameterCount + 2 * 33)
         var mismatched = plain
         mismatched.regression = outputs
         #expect(mismatched.problem == "the last layer gives 2 outputs for 2 classes and 2 regression outputs")
