@@ -56,10 +56,26 @@ func reportError(_ error: Error) -> Int32 {
         if code.rawValue == ExitStatus.qaFailed {
             FileHandle.standardError.write(Data("iqkit: error: \(DataFile.describe(error))\n".utf8))
         } else if !message.isEmpty {
-            FileHandle.standardError.write(Data("iqkit: error: \(usageLine(IQKitCommand.message(for: error))) (see --help)\n".utf8))
+            let hint = helpCommand(for: Array(CommandLine.arguments.dropFirst()))
+            FileHandle.standardError.write(Data("iqkit: error: \(usageLine(IQKitCommand.message(for: error))) (see \(hint))\n".utf8))
         }
         return ExitStatus.badInput
     }
+}
+
+/// The help command of the subcommand `arguments` name, e.g. "iqkit earl
+/// train --help": the leading arguments that name subcommands, in turn,
+/// down to the first that does not.
+func helpCommand(for arguments: [String]) -> String {
+    var command: ParsableCommand.Type = IQKitCommand.self
+    var path = ["iqkit"]
+    for argument in arguments {
+        guard let sub = command.configuration.subcommands.first(where: { $0._commandName == argument || $0.configuration.aliases.contains(argument) })
+        else { break }
+        command = sub
+        path.append(sub._commandName)
+    }
+    return (path + ["--help"]).joined(separator: " ")
 }
 
 /// ArgumentParser's message for a usage error (without its "Error: "

@@ -51,15 +51,18 @@ import Testing
     /// Usage errors (missing or malformed arguments, failed option checks)
     /// exit 2 with one line, as any bad input does.
     @Test func usageErrorsExitTwo() throws {
-        let cases: [([String], String)] = [
-            (["smooth"], "Missing expected argument '<input>'"), (["no-such-command"], "Unexpected argument 'no-such-command'"),
-            (["smooth", "a.nii", "b.nii", "--fwhm-mm", "x"], "The value 'x' is invalid for '--fwhm-mm <fwhm-mm>'"),
-            (["earl", "train", "--data", "d", "--labels", "l", "--folds", "1"], "--folds must be 0 (none) or ≥ 2"),
+        // The hint names the help of the subcommand the arguments reached.
+        let cases: [([String], String, String)] = [
+            (["smooth"], "Missing expected argument '<input>'", "iqkit smooth"),
+            (["no-such-command"], "Unexpected argument 'no-such-command'", "iqkit"),
+            (["smooth", "a.nii", "b.nii", "--fwhm-mm", "x"], "The value 'x' is invalid for '--fwhm-mm <fwhm-mm>'", "iqkit smooth"),
+            (["earl", "train", "--data", "d", "--labels", "l", "--folds", "1"], "--folds must be 0 (none) or ≥ 2", "iqkit earl train"),
+            (["earl", "bogus"], "Unexpected argument 'bogus'", "iqkit earl"),
         ]
-        for (args, message) in cases {
+        for (args, message, command) in cases {
             let r = try CLIRunner.run(args)
             #expect(r.status == 2, "\(args)")
-            #expect(r.stderr == "iqkit: error: \(message) (see --help)\n", "\(r.stderr)")
+            #expect(r.stderr == "iqkit: error: \(message) (see \(command) --help)\n", "\(r.stderr)")
         }
         #expect(try CLIRunner.run(["--help"]).status == 0)
         #expect(try CLIRunner.run(["--version"]).stdout.contains(IQKit.version))
