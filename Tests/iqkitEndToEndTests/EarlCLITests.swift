@@ -123,29 +123,26 @@ import Testing
         // The edge distance column: a number or empty; --soft-stage1 needs it
         // on every row, on its label's side, and says so before reading scans.
         try Data("file,label,group,edge_distance\na.nii,earl1,g,-0.5\nb.nii,clinical,g,lots\n".utf8).write(to: URL(fileURLWithPath: dir + "/d.csv"))
-        let badDistance = try CLIRunner.run(["earl", "train", "--data", dir, "--labels", dir + "/d.csv", "--out", dir + "/m.json"])
-        #expect(badDistance.status == 2 && badDistance.stderr.contains("d.csv:3: edge distance \"lots\" is not a finite number"), "\(badDistance.stderr)")
+        /// Exit 2 with `message` in the one-line error.
+        func expectRefused(_ arguments: [String], _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let r = try CLIRunner.run(arguments)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(r.stderr)", sourceLocation: sourceLocation)
+        }
+        try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/d.csv", "--out", dir + "/m.json"], "d.csv:3: edge distance \"lots\" is not a finite number")
         let soft = ["earl", "train", "--data", dir, "--out", dir + "/m.json", "--soft-stage1", "0.1", "--labels"]
-        let noDistance = try CLIRunner.run(soft + [dir + "/one.csv"])
-        #expect(noDistance.status == 2 && noDistance.stderr.contains("one.csv: a.nii: no edge distance (soft stage-1 targets need one for every scan)"), "\(noDistance.stderr)")
+        try expectRefused(soft + [dir + "/one.csv"], "one.csv: a.nii: no edge distance (soft stage-1 targets need one for every scan)")
         try Data("a.nii,earl2,g,0.3\n".utf8).write(to: URL(fileURLWithPath: dir + "/side.csv"))
-        let wrongSide = try CLIRunner.run(soft + [dir + "/side.csv"])
-        #expect(wrongSide.status == 2 && wrongSide.stderr.contains("side.csv: a.nii: edge distance 0.3 is on the other side of EARL2's upper edge from its label earl2"), "\(wrongSide.stderr)")
-        let badSD = try CLIRunner.run(soft + [dir + "/side.csv", "--soft-stage1", "0"])
-        #expect(badSD.status == 2 && badSD.stderr.contains("--soft-stage1 must be in (0, 10]"), "\(badSD.stderr)")
+        try expectRefused(soft + [dir + "/side.csv"], "side.csv: a.nii: edge distance 0.3 is on the other side of EARL2's upper edge from its label earl2")
+        try expectRefused(soft + [dir + "/side.csv", "--soft-stage1", "0"], "--soft-stage1 must be in (0, 10]")
         // --auxiliary: a well-formed file with a row for every labelled scan,
         // checked before any scan is read.
         try Data("file,fwhm_mm\nb.nii,6\n".utf8).write(to: URL(fileURLWithPath: dir + "/aux.csv"))
-        let auxiliary = ["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--auxiliary"]
-        let noRow = try CLIRunner.run(auxiliary + [dir + "/aux.csv"])
-        #expect(noRow.status == 2 && noRow.stderr.contains("aux.csv: no row for a.nii, which \(dir)/one.csv lists"), "\(noRow.stderr)")
         try Data("file,fwhm_mm\na.nii,wide\n".utf8).write(to: URL(fileURLWithPath: dir + "/aux2.csv"))
-        let notNumber = try CLIRunner.run(auxiliary + [dir + "/aux2.csv"])
-        #expect(notNumber.status == 2 && notNumber.stderr.contains("aux2.csv:2: fwhm_mm \"wide\" is not a finite number"), "\(notNumber.stderr)")
-        let badWeight = try CLIRunner.run(auxiliary + [dir + "/aux.csv", "--auxiliary-weight", "0"])
-        #expect(badWeight.status == 2 && badWeight.stderr.contains("--auxiliary-weight must be in (0, 100]"), "\(badWeight.stderr)")
-        let badWidth = try CLIRunner.run(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--stage1-width", "1"])
-        #expect(badWidth.status == 2 && badWidth.stderr.contains("--stage1-width must be 2…64"), "\(badWidth.stderr)")
+        let auxiliary = ["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--auxiliary"]
+        try expectRefused(auxiliary + [dir + "/aux.csv"], "aux.csv: no row for a.nii, which \(dir)/one.csv lists")
+        try expectRefused(auxiliary + [dir + "/aux2.csv"], "aux2.csv:2: fwhm_mm \"wide\" is not a finite number")
+        try expectRefused(auxiliary + [dir + "/aux.csv", "--auxiliary-weight", "0"], "--auxiliary-weight must be in (0, 100]")
+        try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--stage1-width", "1"], "--stage1-width must be 2…64")
         #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
     }
 
