@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Reporting",
             dependencies: [
-                "IQCore", "PETQuality", "EARLClassifier", "VesselPhantom", "CZlib", .product(name: "Mustache", package: "swift-mustache"),
+                "IQCore", "PETQuality", "EARLClassifier", "EARLCorpus", "VesselPhantom", "CZlib", .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
 

@@ -315,6 +315,13 @@ import Testing
         let hashed = ((json?["provenance"] as? [String: Any])?["inputs"] as? [[String: Any]])?.compactMap { $0["path"] as? String } ?? []
         #expect(hashed.map { URL(fileURLWithPath: $0).lastPathComponent } == ["pairs.csv", "earl1.json", "sharp.json", "smooth.json", "earl1.yaml", "earl2.yaml"], "\(hashed)")
         #expect((json?["leftOut"] as? [String: String])?["p2-c.nii"]?.contains("too smooth") == true)
+        // `iqkit report` renders the audit trail: each phantom's verdict,
+        // the labelled scans, the scan left out and why.
+        let report = try CLIRunner.run(["report", dir + "/labels.json", "--out", dir + "/report"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
+        #expect(html.contains("Labels from phantom scans") && html.contains("Scans left out") && html.contains("over-recovering"), "\(html.count)")
+        #expect(html.contains("p2-c.nii") && html.contains("too smooth"))
 
         // Nothing to label: exit 2, no file; a result that is not a NEMA one: exit 2.
         try Data("p2-c.nii,smooth.json\n".utf8).write(to: URL(fileURLWithPath: dir + "/none.csv"))
