@@ -163,8 +163,8 @@ public final class EARLModel {
         defer { BLAS.setThreads(previous) }
         let results = parallelMap(runs.networks.count) { runs.outputs($0) }
         return EARLCheckResult(
-            path: path, stage1: Self.meanProbabilities(results[..<stage1.count].map(\.probabilities)),
-            stage2: Self.meanProbabilities(results[stage1.count...].map(\.probabilities)), activeVoxels: prepared.tensor.count,
+            path: path, stage1: Self.memberMean(results[..<stage1.count].map(\.probabilities)),
+            stage2: Self.memberMean(results[stage1.count...].map(\.probabilities)), activeVoxels: prepared.tensor.count,
             estimates: stage1Estimates(results[..<stage1.count].map(\.estimates)))
     }
 
@@ -174,13 +174,13 @@ public final class EARLModel {
         guard let names = stage1.first?.architecture.regression?.map(\.name), !names.isEmpty,
             stage1.allSatisfy({ $0.architecture.regression?.map(\.name) == names })
         else { return nil }
-        let mean = Self.meanProbabilities(members)
+        let mean = Self.memberMean(members)
         return Dictionary(uniqueKeysWithValues: zip(names, mean))
     }
 
-    /// The element-wise mean of members' probability (or estimate) vectors, added in member
+    /// The element-wise mean of members' vectors (probabilities, estimates), added in member
     /// order (so a one-member stage gives its member's values bit for bit).
-    static func meanProbabilities<Members: Collection<[Double]>>(_ members: Members) -> [Double] {
+    static func memberMean<Members: Collection<[Double]>>(_ members: Members) -> [Double] {
         guard let first = members.first, members.count > 1 else { return members.first ?? [] }
         var sum = first
         for m in members.dropFirst() { for k in sum.indices { sum[k] += m[k] } }
