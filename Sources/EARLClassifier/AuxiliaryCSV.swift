@@ -27,8 +27,8 @@ public struct AuxiliaryCSV: Equatable, Sendable {
 
     /// - Throws: `InputError.invalidData` naming the file and line.
     public static func parse(_ text: String, path: String) throws -> AuxiliaryCSV {
-        // No header name matches a NUL, so `records` keeps the header line.
-        let records = try LabelsCSV.records(text, header: "\u{0}", path: path)
+        // The header names the quantities, so it is read, not skipped.
+        let records = try LabelsCSV.records(text, header: nil, path: path)
         guard let header = records.first else { throw InputError.invalidData(path: path, problem: "empty: expected a header file,<quantity>…") }
         let at = "\(path):\(header.line)"
         guard header.fields.first?.lowercased() == "file", header.fields.count >= 2 else {

@@ -14,6 +14,14 @@ public enum EARLLabel: String, Codable, Sendable, CaseIterable, Comparable {
     }
 
     public var isCompliant: Bool { self != .clinical }
+
+    /// "2 clinical, 1 earl1, 0 earl2": how many of `labels` are of each
+    /// label, every label named.
+    public static func countSummary(_ labels: some Sequence<EARLLabel>) -> String {
+        var counts: [EARLLabel: Int] = [:]
+        for label in labels { counts[label, default: 0] += 1 }
+        return allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    }
 }
 
 /// The band set a scan must meet (`--require`).

@@ -56,21 +56,23 @@ public enum LabelsCSV {
 
     /// The records of a small comma-separated file: (1-based line number,
     /// fields), without empty lines, `#` comments and a first record whose
-    /// first field is `header` (any case, unquoted). Lines may end in LF,
+    /// first field is `header` (any case, unquoted; nil: a first record is
+    /// kept whatever it holds, for files whose header is data to read).
+    /// Lines may end in LF,
     /// CRLF or CR; a leading byte-order mark is ignored. A field may be
     /// quoted as in RFC 4180 (`"a, b.nii"`, `""` for a quote inside), so
     /// file names may hold commas; a quoted field cannot span lines.
     /// Unquoted fields are trimmed of spaces, quoted ones kept as written.
     /// - Throws: `InputError.invalidData` naming `path` and the line, for an
     ///   unterminated quote or text after a closing quote.
-    public static func records(_ text: String, header: String, path: String) throws -> [(line: Int, fields: [String])] {
+    public static func records(_ text: String, header: String?, path: String) throws -> [(line: Int, fields: [String])] {
         var result: [(line: Int, fields: [String])] = []
         let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
         for (n, raw) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let (fields, firstQuoted) = try splitFields(line, at: "\(path):\(n + 1)")
-            if result.isEmpty && !firstQuoted && fields.first?.lowercased() == header { continue }
+            if let header, result.isEmpty && !firstQuoted && fields.first?.lowercased() == header { continue }
             result.append((n + 1, fields))
         }
         return result

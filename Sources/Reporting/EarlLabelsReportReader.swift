@@ -32,8 +32,7 @@ public enum EarlLabelsReportReader: ResultReader {
             rows: outcome.entries.map { e in [.init(e.file), .init(e.label.rawValue), .init(e.group), .init(e.edgeDistance.map(number) ?? "–")] })
         let leftOut = ReportTable(
             caption: "Scans left out", header: ["scan", "reason"], rows: outcome.leftOut.sorted { $0.key < $1.key }.map { [.init($0.key), .init($0.value)] })
-        let counts = Dictionary(grouping: outcome.entries, by: \.label).mapValues(\.count)
-        let summary = EARLLabel.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        let summary = EARLLabel.countSummary(outcome.entries.map(\.label))
         var paragraphs = [
             "Each scan gets the category of the IEC phantom scan reconstructed with its protocol, judged against \(outcome.standards.joined(separator: " and ")): "
                 + "clinical when the phantom recovers more than EARL2 allows, earl1 or earl2 when it meets exactly that band set. "

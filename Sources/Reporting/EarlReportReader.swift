@@ -40,8 +40,7 @@ public enum EarlReportReader: ResultReader {
                 name: "earl-" + ReportNames.stem(path) + "-edges", caption: "Edge images (6 mm FWHM smoothed copy minus the image), coronal slice through the body centre; one tile per scan in table order",
                 content: .png(mosaic)))
         }
-        let counts = Dictionary(grouping: report.results, by: \.label).mapValues(\.count)
-        let summary = EARLLabel.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        let summary = EARLLabel.countSummary(report.results.map(\.label))
         return [
             ReportSection(
                 kind: kind, title: "EARL compliance of patient scans — \(path)", subject: path, checks: checks,
