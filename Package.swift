@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "CNIfTI",
             cSettings: [.define("HAVE_ZLIB")],
@@ -29,7 +30,7 @@ let package = Package(
         ),
 
         // Volumes, NIfTI I/O, filtering, statistics: knows nothing of PET or CT.
-        .target(name: "IQCore", dependencies: ["CFFTW", "CGSL", "CNIfTI", "CCrypto", .product(name: "Yams", package: "Yams")]),
+        .target(name: "IQCore", dependencies: ["CFFTW", "CGSL", "CNIfTI", "CCrypto", "CMalloc", .product(name: "Yams", package: "Yams")]),
 
         // PET: NEMA IEC phantom analysis against EARL bands, harmonizing post-filter.
         .target(name: "PETQuality", dependencies: ["IQCore"]),

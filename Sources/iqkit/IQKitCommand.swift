@@ -16,6 +16,8 @@ struct IQKitCommand: ParsableCommand {
     )
 
     static func main() {
+        // Before any thread starts: large scans then reuse freed heap memory.
+        MemoryAdvice.retainFreedMemory()
         do {
             var command = try parseAsRoot()
             try command.run()
