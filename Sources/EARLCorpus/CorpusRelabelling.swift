@@ -69,6 +69,11 @@ public struct CorpusRelabelling: Codable, Sendable {
     public var minimumMargin: Double
     public var settings: [Setting]
     public var scans: [Scan]
+    /// The stage-1 accuracy whose reach by an ideal classifier `simulate
+    /// relabel` reported (`--stage1-target`); nil in files of older iqkits.
+    public var stage1Target: Double?
+    /// What was read and how; nil in files of older iqkits.
+    public var provenance: Provenance?
 
     /// `labels.csv` rows (file,label,group,edge_distance) for the scans
     /// with a majority label; the edge distance is empty where unknown.

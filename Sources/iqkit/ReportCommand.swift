@@ -13,7 +13,7 @@ struct Report: ParsableCommand {
     @Option(help: "Also write JUnit XML here.") var junit: String?
     @Option(help: "Report title.") var title: String = "iqkit QA report"
 
-    static var readers: [any ResultReader.Type] { [NemaReportReader.self, HarmonizeReportReader.self, EarlReportReader.self, EarlEvaluationReportReader.self, EarlCrossValidationReportReader.self, EarlLabelsReportReader.self, VesselReportReader.self] }
+    static var readers: [any ResultReader.Type] { [NemaReportReader.self, HarmonizeReportReader.self, EarlReportReader.self, EarlEvaluationReportReader.self, EarlCrossValidationReportReader.self, EarlLabelsReportReader.self, EarlRelabellingReportReader.self, VesselReportReader.self] }
 
     func run() throws {
         guard !results.isEmpty else { throw ValidationError("give at least one result file") }

@@ -95,8 +95,12 @@ struct SimulateRelabel: ParsableCommand {
         if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
         let settings = manifest.settingsInUse.count
         let progress = ProgressReporter("phantom scans of \(settings) settings", total: settings)
-        let result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, placement: placement, labeller: try .standard(), manifestPath: path, progress: progress)
+        var result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, placement: placement, labeller: try .standard(), manifestPath: path, progress: progress)
         progress.finish()
+        result.stage1Target = stage1Target
+        result.provenance = Provenance(
+            inputs: [try .hashing(path)],
+            settings: ["phantomScans": String(phantomScans), "placement": placement.rawValue, "stage1Target": String(stage1Target)])
         for s in result.settings where !s.reproducible {
             let majority = s.label?.rawValue ?? "no majority label"
             print("setting \(s.id) (\(s.summary)): \(([s.firstScan] + s.repeats).map(\.rawValue).joined(separator: ", ")) → \(majority)")

@@ -370,6 +370,12 @@ import Testing
             #expect(scan.majorityLabel == result.settings.first { $0.id == scan.settingID }?.label)
         }
         #expect(try String(contentsOfFile: dir + "/three.csv", encoding: .utf8) == result.majorityLabelsCSV)
+        #expect(result.stage1Target == 0.99 && result.provenance?.inputs.map(\.path) == [corpus + "/corpus.json"])
+        // `iqkit report` renders it: the summary counts and the floor's reach.
+        let report = try CLIRunner.run(["report", dir + "/three.json", "--out", dir + "/report"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
+        #expect(html.contains("Corpus labels over repeated phantom scans") && html.contains("P(ideal classifier ≥ 99 % on stage 1)"), "\(html.count)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: corpus + "/labels.csv")) == labels)
         #expect(try Data(contentsOf: URL(fileURLWithPath: corpus + "/corpus.json")) == manifest)
 
