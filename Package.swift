@@ -75,7 +75,7 @@ let package = Package(
         ),
 
         // libFuzzer harnesses (`make fuzz`); a plain build is a corpus replayer.
-        .executableTarget(name: "iqkit-fuzz", dependencies: ["IQCore", "PETQuality", "VesselPhantom", "EARLClassifier", "EARLCorpus"]),
+        .executableTarget(name: "iqkit-fuzz", dependencies: ["IQCore", "PETQuality", "VesselPhantom", "EARLClassifier", "EARLCorpus", "Reporting"]),
 
         // Test helpers: an independent NIfTI writer for crafted and malformed files.
         .target(name: "IQTestSupport", dependencies: ["CNIfTI"]),

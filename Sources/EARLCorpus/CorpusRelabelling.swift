@@ -134,9 +134,10 @@ public struct CorpusRelabelling: Codable, Sendable {
 
     /// The probability that an ideal classifier reaches `accuracy` (a
     /// fraction) on stage 1 against the corpus's labels, and the most misses
-    /// that accuracy allows among the corpus's scans. Nil without further scans.
+    /// that accuracy allows among the corpus's scans. Nil without further
+    /// scans, or for an accuracy outside (0, 1] (a file's value may be anything).
     public func stage1ReachProbability(accuracy: Double) -> (probability: Double, allowedMisses: Int)? {
-        guard let distribution = stage1LabelNoiseMisses else { return nil }
+        guard accuracy > 0, accuracy <= 1, let distribution = stage1LabelNoiseMisses else { return nil }
         // The tolerance keeps 0.99 × 300 from becoming 2.9999… allowed misses.
         let allowed = Int(((1 - accuracy) * Double(scans.count) + 1e-9).rounded(.down))
         return (min(1, distribution.prefix(max(0, allowed) + 1).reduce(0, +)), allowed)

@@ -16,6 +16,9 @@ public enum EarlRelabellingReportReader: ResultReader {
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
         let result = try ResultJSON.decode(CorpusRelabelling.self, from: data, path: path)
+        if let target = result.stage1Target, !(target > 0 && target <= 1) {
+            throw InputError.invalidData(path: path, problem: "stage1Target is \(target); expected a fraction in (0, 1]")
+        }
         guard let provenance = result.provenance else {
             throw InputError.invalidData(path: path, problem: "a relabelling without provenance (written by an older iqkit); run `iqkit simulate relabel --json` again")
         }

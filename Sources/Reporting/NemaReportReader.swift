@@ -12,7 +12,25 @@ public enum NemaReportReader: ResultReader {
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
         let result = try ResultJSON.decode(NEMAResult.self, from: data, path: path)
+        try checkStructure(result, path: path)
         return [section(result, figureStem: "nema-" + ReportNames.stem(result.input))]
+    }
+
+    /// What the section indexes or converts must be there and finite: a
+    /// file that decodes but was not written by `nema analyze` (edited,
+    /// truncated, made up) is refused in one line instead of trapping.
+    static func checkStructure(_ r: NEMAResult, path: String) throws {
+        func refuse(_ problem: String) -> InputError { InputError.invalidData(path: path, problem: problem + " (not as `iqkit nema analyze` writes it)") }
+        guard r.activities.sphereBqML.isFinite, r.activities.sphereBqML > 0 else { throw refuse("sphere activity \(r.activities.sphereBqML) Bq/mL") }
+        for s in r.spheres {
+            guard s.diameterMM.isFinite, s.diameterMM > 0, s.diameterMM <= 1000 else { throw refuse("a sphere diameter of \(s.diameterMM) mm") }
+            guard s.centerVoxel.count == 3, s.centerVoxel.allSatisfy({ abs($0) < 1e6 }) else { throw refuse("sphere centre \(s.centerVoxel) (voxels)") }
+            for (name, p) in s.pass {
+                for band in [p.rcMaxBand, p.rcMeanBand] + [p.rcPeakBand].compactMap({ $0 }) where band.count != 2 {
+                    throw refuse("a \(name) band of \(band.count) values, not 2")
+                }
+            }
+        }
     }
 
     static func f2(_ v: Double) -> String { String(format: "%.2f", v) }
@@ -124,6 +142,10 @@ public enum HarmonizeReportReader: ResultReader {
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
         let r = try ResultJSON.decode(HarmonizationResult.self, from: data, path: path)
+        func refuse(_ problem: String) -> InputError { InputError.invalidData(path: path, problem: problem + " (not as `iqkit harmonize` writes it)") }
+        guard r.diametersMM.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1000 }) else { throw refuse("sphere diameters \(r.diametersMM) mm") }
+        guard r.sweep.allSatisfy({ $0.rcMean.count == r.diametersMM.count }) else { throw refuse("a sweep point without one RCmean per sphere") }
+        if let range = r.feasibleFWHMMM, range.count != 2 { throw refuse("a feasible range of \(range.count) values, not 2") }
         let stem = "harmonize-" + ReportNames.stem(r.phantom)
         let feasible = r.recommendedFWHMMM != nil
         let measured = r.recommendedFWHMMM.map { String(format: "recommended %.1f mm (feasible %.1f–%.1f mm)", $0, r.feasibleFWHMMM?[0] ?? 0, r.feasibleFWHMMM?[1] ?? 0) } ?? "no feasible filter"

@@ -17,8 +17,16 @@ public protocol ResultReader {
 public struct ResultLoader {
     public var readers: [any ResultReader.Type]
 
-    public init(readers: [any ResultReader.Type]) {
+    public init(readers: [any ResultReader.Type] = ResultLoader.allReaders) {
         self.readers = readers
+    }
+
+    /// A reader for every kind of result iqkit writes, tried in this order.
+    public static var allReaders: [any ResultReader.Type] {
+        [
+            NemaReportReader.self, HarmonizeReportReader.self, EarlReportReader.self, EarlEvaluationReportReader.self,
+            EarlCrossValidationReportReader.self, EarlLabelsReportReader.self, EarlRelabellingReportReader.self, VesselReportReader.self,
+        ]
     }
 
     public func sections(for path: String) throws -> [ReportSection] {

@@ -3,6 +3,7 @@ import EARLCorpus
 import Foundation
 import IQCore
 import PETQuality
+import Reporting
 import VesselPhantom
 
 // libFuzzer harnesses for the parsers that read user files. `make fuzz`
@@ -25,6 +26,8 @@ enum FuzzTarget: String, CaseIterable {
     case bands
     /// A labels CSV (`earl train`) and a pairs file (`earl label`): the same bytes through both parsers.
     case labels
+    /// A result JSON (`iqkit report`): every reader that recognises it builds its sections.
+    case results
 
     /// Runs one input through the target.
     func run(_ bytes: UnsafeRawBufferPointer) {
@@ -37,6 +40,12 @@ enum FuzzTarget: String, CaseIterable {
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? LabelsCSV.parse(text, path: "labels.csv")
             _ = try? PhantomReferencedLabels.parsePairs(text, path: "pairs.csv")
+        case .results:
+            let data = Data(bytes)
+            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return }
+            for reader in ResultLoader.allReaders where reader.recognises(object) {
+                _ = try? reader.sections(from: data, path: "result.json")
+            }
         }
     }
 

@@ -13,15 +13,13 @@ struct Report: ParsableCommand {
     @Option(help: "Also write JUnit XML here.") var junit: String?
     @Option(help: "Report title.") var title: String = "iqkit QA report"
 
-    static var readers: [any ResultReader.Type] { [NemaReportReader.self, HarmonizeReportReader.self, EarlReportReader.self, EarlEvaluationReportReader.self, EarlCrossValidationReportReader.self, EarlLabelsReportReader.self, EarlRelabellingReportReader.self, VesselReportReader.self] }
-
     func run() throws {
         guard !results.isEmpty else { throw ValidationError("give at least one result file") }
         try FileChecks.requireOutputFolder(out)
         for name in ["index.html", "results.tsv"] { try FileChecks.requireDistinct(output: out + "/" + name, inputs: results) }
         if let junit { try FileChecks.requireOutput(junit, inputs: results) }
         let templates = try ReportTemplates.load()
-        let document = try ResultLoader(readers: Self.readers).document(for: results, title: title)
+        let document = try ResultLoader().document(for: results, title: title)
         let html = try HTMLReport(templates: templates).write(document, to: out)
         try AtomicOutput.write(TSVWriter.render(document), to: out + "/results.tsv")
         if let junit { try AtomicOutput.write(JUnitWriter.render(document), to: junit) }

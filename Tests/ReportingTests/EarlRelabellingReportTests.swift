@@ -13,11 +13,11 @@ import Testing
     /// accept: q = 1/3. Setting 1 over-recovers throughout. Setting 2 is
     /// EARL1 by its own scan and EARL2 by majority, never near the clinical
     /// line. Floor: 2 × 1/3 of 4 scans; 99 % allows no miss: P = 2/3.
-    static func json(provenance: Bool = true) throws -> Data {
+    static func json(provenance: Bool = true, target: String = "0.99") throws -> Data {
         let p = try String(decoding: ResultJSON.encoder().encode(ReportFixtures.provenance("corpus/corpus.json")), as: UTF8.self)
         return Data(
             """
-            {"kind": "earl-corpus-relabelling", "phantomScans": 5, "placement": "random", "minimumMargin": 0.1, "stage1Target": 0.99,
+            {"kind": "earl-corpus-relabelling", "phantomScans": 5, "placement": "random", "minimumMargin": 0.1, "stage1Target": \(target),
              \(provenance ? "\"provenance\": \(p)," : "")
              "settings": [
               {"id": 0, "summary": "5.3 mm + PSF 0.25", "firstScan": "earl2", "firstMargin": 0.15,
@@ -58,12 +58,19 @@ import Testing
         #expect(section.provenance.inputs.map(\.path) == ["corpus/corpus.json"])
     }
 
-    /// A file of an older iqkit (no provenance) is refused in one line naming it.
-    @Test func withoutProvenanceIsRefused() throws {
-        #expect {
-            _ = try EarlRelabellingReportReader.sections(from: Self.json(provenance: false), path: "old.json")
-        } throws: { error in
-            "\(error)".contains("old.json") && "\(error)".contains("without provenance")
+    /// A file of an older iqkit (no provenance), or one whose target is not
+    /// a fraction (NaN once trapped converting the allowed misses to Int), is
+    /// refused in one line naming it.
+    @Test func badFilesAreRefused() throws {
+        for (data, problem) in [
+            (try Self.json(provenance: false), "without provenance"), (try Self.json(target: "\"NaN\""), "stage1Target is nan"),
+            (try Self.json(target: "99"), "stage1Target is 99.0"), (try Self.json(target: "0"), "stage1Target is 0.0"),
+        ] {
+            #expect {
+                _ = try EarlRelabellingReportReader.sections(from: data, path: "old.json")
+            } throws: { error in
+                "\(error)".contains("old.json") && "\(error)".contains(problem)
+            }
         }
     }
 }
