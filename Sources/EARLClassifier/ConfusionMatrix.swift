@@ -75,7 +75,20 @@ public struct ConfusionMatrix: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         classes = try c.decode([String].self, forKey: .classes)
         counts = try c.decode([[Int]].self, forKey: .counts)
+        // Every reader indexes counts by class and sums them: a matrix that is
+        // not square over the classes, or whose counts could overflow a sum,
+        // is not one iqkit wrote.
+        guard counts.count == classes.count, counts.allSatisfy({ $0.count == classes.count }) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .counts, in: c, debugDescription: "a confusion matrix of \(counts.map(\.count)) counts for \(classes.count) classes")
+        }
+        guard counts.joined().allSatisfy({ (0...Self.maximumCount).contains($0) }) else {
+            throw DecodingError.dataCorruptedError(forKey: .counts, in: c, debugDescription: "confusion-matrix counts must be 0…\(Self.maximumCount)")
+        }
     }
+
+    /// The largest count a decoded matrix may hold (sums of them cannot overflow).
+    public static let maximumCount = 1 << 31
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

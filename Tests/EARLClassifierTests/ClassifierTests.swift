@@ -403,6 +403,15 @@ import EARLClassifier
         // An empty matrix has no accuracy to write (JSON has no NaN).
         let empty = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(ConfusionMatrix(classes: ["a", "b"]))) as? [String: Any]
         #expect(empty?["accuracy"] == nil && empty?["total"] as? Int == 0)
+        // A matrix iqkit cannot have written (found by the `results` fuzz
+        // target: readers indexed rows by class and trapped) does not decode.
+        for bad in [
+            #"{"classes": ["a", "b"], "counts": [[1, 0], [0]]}"#, #"{"classes": ["a", "b", "c"], "counts": [[1, 0], [0, 1]]}"#,
+            #"{"classes": ["a"], "counts": [[-1]]}"#, #"{"classes": ["a", "b"], "counts": [[9223372036854775807, 0], [1, 0]]}"#,
+        ] {
+            #expect(throws: DecodingError.self, "\(bad)") { try JSONDecoder().decode(ConfusionMatrix.self, from: Data(bad.utf8)) }
+        }
+        #expect(try JSONDecoder().decode(ConfusionMatrix.self, from: Data(#"{"classes": ["a", "b"], "counts": [[1, 2], [0, 3]]}"#.utf8)).correct == 4)
         var perfect = EvaluationReport()
         perfect.add(name: "c.nii", truth: .earl1, result: result(.earl1, clinical: 0.01, earl2: 0.1))
         #expect(perfect.markdown.hasSuffix("No scan misclassified."))
