@@ -22,6 +22,7 @@ public enum NemaReportReader: ResultReader {
     static func checkStructure(_ r: NEMAResult, path: String) throws {
         func refuse(_ problem: String) -> InputError { InputError.invalidData(path: path, problem: problem + " (not as `iqkit nema analyze` writes it)") }
         guard r.activities.sphereBqML.isFinite, r.activities.sphereBqML > 0 else { throw refuse("sphere activity \(r.activities.sphereBqML) Bq/mL") }
+        guard !r.spheres.isEmpty else { throw refuse("no spheres") }
         for s in r.spheres {
             guard s.diameterMM.isFinite, s.diameterMM > 0, s.diameterMM <= 1000 else { throw refuse("a sphere diameter of \(s.diameterMM) mm") }
             guard s.centerVoxel.count == 3, s.centerVoxel.allSatisfy({ abs($0) < 1e6 }) else { throw refuse("sphere centre \(s.centerVoxel) (voxels)") }
@@ -136,16 +137,22 @@ enum VOIOverlay {
 public enum HarmonizeReportReader: ResultReader {
     public static let kind = "harmonize"
 
+    /// What the section indexes or converts must be there and finite (see
+    /// `NemaReportReader.checkStructure`).
+    static func checkStructure(_ r: HarmonizationResult, path: String) throws {
+        func refuse(_ problem: String) -> InputError { InputError.invalidData(path: path, problem: problem + " (not as `iqkit harmonize` writes it)") }
+        guard r.diametersMM.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1000 }) else { throw refuse("sphere diameters \(r.diametersMM) mm") }
+        guard r.sweep.allSatisfy({ $0.rcMean.count == r.diametersMM.count }) else { throw refuse("a sweep point without one RCmean per sphere") }
+        if let range = r.feasibleFWHMMM, range.count != 2 { throw refuse("a feasible range of \(range.count) values, not 2") }
+    }
+
     public static func recognises(_ object: [String: Any]) -> Bool {
         object["kind"] as? String == "harmonize" || object["recommendedFWHMMM"] != nil
     }
 
     public static func sections(from data: Data, path: String) throws -> [ReportSection] {
         let r = try ResultJSON.decode(HarmonizationResult.self, from: data, path: path)
-        func refuse(_ problem: String) -> InputError { InputError.invalidData(path: path, problem: problem + " (not as `iqkit harmonize` writes it)") }
-        guard r.diametersMM.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1000 }) else { throw refuse("sphere diameters \(r.diametersMM) mm") }
-        guard r.sweep.allSatisfy({ $0.rcMean.count == r.diametersMM.count }) else { throw refuse("a sweep point without one RCmean per sphere") }
-        if let range = r.feasibleFWHMMM, range.count != 2 { throw refuse("a feasible range of \(range.count) values, not 2") }
+        try checkStructure(r, path: path)
         let stem = "harmonize-" + ReportNames.stem(r.phantom)
         let feasible = r.recommendedFWHMMM != nil
         let measured = r.recommendedFWHMMM.map { String(format: "recommended %.1f mm (feasible %.1f–%.1f mm)", $0, r.feasibleFWHMMM?[0] ?? 0, r.feasibleFWHMMM?[1] ?? 0) } ?? "no feasible filter"

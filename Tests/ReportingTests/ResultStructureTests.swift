@@ -44,6 +44,9 @@ import Testing
                 return text.contains("n.json") && text.contains(problem) && !text.contains("\n")
             }
         }
+        var empty = Self.nema
+        empty["spheres"] = [[String: Any]]()
+        #expect(throws: InputError.self) { try NemaReportReader.sections(from: JSONSerialization.data(withJSONObject: empty), path: "n.json") }
         var negative = Self.nema
         var activities = try #require(negative["activities"] as? [String: Any])
         activities["sphereBqML"] = -1
