@@ -30,7 +30,12 @@ public struct ResultLoader {
     }
 
     public func sections(for path: String) throws -> [ReportSection] {
-        let data = try FileChecks.readSmallFile(path)
+        try sections(from: FileChecks.readSmallFile(path), path: path)
+    }
+
+    /// The sections of a result file's bytes, by the first reader that
+    /// recognises them. - Parameter path: named in errors.
+    public func sections(from data: Data, path: String) throws -> [ReportSection] {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw InputError.invalidData(path: path, problem: "not a JSON object (expected an iqkit result file)")
         }

@@ -26,7 +26,7 @@ enum FuzzTarget: String, CaseIterable {
     case bands
     /// A labels CSV (`earl train`) and a pairs file (`earl label`): the same bytes through both parsers.
     case labels
-    /// A result JSON (`iqkit report`): every reader that recognises it builds its sections.
+    /// A result JSON (`iqkit report`), through the loader's choice of reader.
     case results
 
     /// Runs one input through the target.
@@ -40,12 +40,7 @@ enum FuzzTarget: String, CaseIterable {
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? LabelsCSV.parse(text, path: "labels.csv")
             _ = try? PhantomReferencedLabels.parsePairs(text, path: "pairs.csv")
-        case .results:
-            let data = Data(bytes)
-            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return }
-            for reader in ResultLoader.allReaders where reader.recognises(object) {
-                _ = try? reader.sections(from: data, path: "result.json")
-            }
+        case .results: _ = try? ResultLoader().sections(from: Data(bytes), path: "result.json")
         }
     }
 
