@@ -143,6 +143,12 @@ public struct CorpusRelabelling: Codable, Sendable {
         return (min(1, distribution.prefix(max(0, allowed) + 1).reduce(0, +)), allowed)
     }
 
+    /// "at most 1 miss", "at most 3 misses": the misses a stage-1 target
+    /// allows (`stage1ReachProbability`), as the CLI and report say it.
+    public static func allowedMissesText(_ misses: Int) -> String {
+        "at most \(misses) " + (misses == 1 ? "miss" : "misses")
+    }
+
     /// Each setting's scan count and the chance q = min(p, 1 − p) that its
     /// accepted phantom scan falls on its minority side of the clinical line.
     private var stage1MissChances: [(scans: Int, chance: Double)]? {

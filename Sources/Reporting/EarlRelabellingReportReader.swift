@@ -39,7 +39,7 @@ public enum EarlRelabellingReportReader: ResultReader {
         let target = result.stage1Target ?? 0.99
         if let reach = result.stage1ReachProbability(accuracy: target) {
             figures.append(
-                (String(format: "P(ideal classifier ≥ %g %% on stage 1)", 100 * target), "\(number(reach.probability)) (at most \(reach.allowedMisses) miss\(reach.allowedMisses == 1 ? "" : "es"))"))
+                (String(format: "P(ideal classifier ≥ %g %% on stage 1)", 100 * target), "\(number(reach.probability)) (\(CorpusRelabelling.allowedMissesText(reach.allowedMisses)))"))
         }
         let changed = result.settings.filter { !$0.reproducible }
         let settings = ReportTable(

@@ -117,8 +117,9 @@ struct SimulateRelabel: ParsableCommand {
                     floor, result.scans.count, 100 * floor / Double(max(1, result.scans.count))))
         }
         if let reach = result.stage1ReachProbability(accuracy: stage1Target) {
-            let misses = reach.allowedMisses == 1 ? "1 miss" : "\(reach.allowedMisses) misses"
-            print(String(format: "an ideal classifier reaches %g %% on stage 1 (at most ", 100 * stage1Target) + misses + String(format: ") with probability %.2f", reach.probability))
+            print(
+                "an ideal classifier reaches \(String(format: "%g", 100 * stage1Target)) % on stage 1 "
+                    + "(\(CorpusRelabelling.allowedMissesText(reach.allowedMisses))) with probability \(String(format: "%.2f", reach.probability))")
         }
         try AtomicOutput.write(result.majorityLabelsCSV, to: out)
         if let json { try ResultJSON.write(result, to: json) }
