@@ -64,7 +64,7 @@ test-sanitize: deps
 # libFuzzer over each harness for FUZZ_SECONDS, starting from Fuzz/corpus/<target>;
 # new inputs go to .build-fuzz/corpus, crashes to .build-fuzz/crashes.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= nifti nifti-gz manifest bands labels results
+FUZZ_TARGETS ?= nifti nifti-gz manifest bands labels results model corpus
 fuzz: deps
 	$(SWIFT) build --scratch-path .build-fuzz --product iqkit-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 	@for t in $(FUZZ_TARGETS); do \

@@ -190,6 +190,7 @@ extension PatientCorpus {
         manifestPath: String = "corpus.json", progress: ProgressReporter? = nil
     ) throws -> CorpusRelabelling {
         try checkPhantomScans(phantomScans)
+        if let problem = manifest.problem { throw InputError.invalidData(path: manifestPath, problem: problem) }
         let settings = manifest.settingsInUse
         let checked = try parallelMap(settings.count) { i -> CorpusRelabelling.Setting in
             let s = settings[i]
@@ -207,13 +208,13 @@ extension PatientCorpus {
                 })
         }
         let byID = Dictionary(uniqueKeysWithValues: checked.map { ($0.id, $0) })
-        let scans = try manifest.scans.map { scan -> CorpusRelabelling.Scan in
-            guard let setting = byID[scan.settingID] else {
-                throw InputError.invalidData(path: manifestPath, problem: "scan \(scan.file) names setting \(scan.settingID), which is not listed")
+        // Every scan names a listed setting (`Manifest.problem`, checked above).
+        let scans = manifest.scans.compactMap { scan in
+            byID[scan.settingID].map { setting in
+                CorpusRelabelling.Scan(
+                    file: scan.file, group: scan.group, settingID: scan.settingID, corpusLabel: scan.label, majorityLabel: setting.label,
+                    edgeDistance: setting.meanEdgeDistance)
             }
-            return CorpusRelabelling.Scan(
-                file: scan.file, group: scan.group, settingID: scan.settingID, corpusLabel: scan.label, majorityLabel: setting.label,
-                edgeDistance: setting.meanEdgeDistance)
         }
         return CorpusRelabelling(
             phantomScans: phantomScans, placement: placement, minimumMargin: manifest.options.minimumMargin, settings: checked, scans: scans)

@@ -234,6 +234,31 @@ public struct PatientCorpus {
             let used = Set(scans.map(\.settingID))
             return settings.filter { used.contains($0.id) }
         }
+
+        /// What is wrong with a manifest read from a file (one that was edited,
+        /// truncated or written by something else), or nil: what relabelling
+        /// relies on, namely valid options, settings listed once each with
+        /// usable reconstructions and voxel sizes, and scans that name them.
+        public var problem: String? {
+            guard kind == "earl-corpus" else { return "kind is \(kind), not earl-corpus" }
+            do { try options.validate() } catch { return "options: \(error)" }
+            var ids = Set<Int>()
+            for s in settings {
+                guard ids.insert(s.id).inserted else { return "setting \(s.id) is listed twice" }
+                if let problem = s.setting.problem { return "setting \(s.id): \(problem)" }
+            }
+            if let scan = scans.first(where: { !ids.contains($0.settingID) }) {
+                return "scan \(scan.file) names setting \(scan.settingID), which is not listed"
+            }
+            return nil
+        }
+
+        /// Reads a corpus's `corpus.json` and checks it (`problem`). - Throws: `InputError` naming the file.
+        public static func read(from path: String) throws -> Manifest {
+            let manifest = try ResultJSON.read(Manifest.self, from: path, kind: "a pet-patients corpus manifest")
+            if let problem = manifest.problem { throw InputError.invalidData(path: path, problem: problem) }
+            return manifest
+        }
     }
 
     /// Phantom scans per setting that `--phantom-scans` (corpora and relabelling) allows.

@@ -22,6 +22,21 @@ public struct ReconstructionSetting: Codable, Sendable, Equatable {
 
     public var voxel: SIMD3<Double> { SIMD3(voxelMM[0], voxelMM[1], voxelMM[2]) }
 
+    /// Voxel sizes a setting may have, in mm (those `simulate nema` allows).
+    public static let voxelRangeMM = 0.5...10.0
+
+    /// What is wrong with a setting read from a file, or nil: it needs three
+    /// voxel sizes in `voxelRangeMM` and a reconstruction model that
+    /// `PETReconstructionModel.validate` accepts.
+    public var problem: String? {
+        guard voxelMM.count == 3 else { return "\(voxelMM.count) voxel sizes where 3 are needed" }
+        guard voxelMM.allSatisfy({ Self.voxelRangeMM.contains($0) }) else {
+            return String(format: "voxel sizes must be %g…%g mm", Self.voxelRangeMM.lowerBound, Self.voxelRangeMM.upperBound)
+        }
+        do { try model(seed: 0).validate() } catch { return "reconstruction \(error)" }
+        return nil
+    }
+
     /// The reconstruction model with a noise seed.
     public func model(seed: UInt64) -> PETReconstructionModel {
         PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noiseCOV, seed: seed)

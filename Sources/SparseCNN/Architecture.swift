@@ -10,6 +10,16 @@ public enum LayerSpec: Codable, Equatable, Sendable {
     /// Mean over the active set: C channels → C values.
     case globalMeanPool
     case dense(inFeatures: Int, outFeatures: Int)
+
+    /// Weights and biases (the shapes `Network` gives them).
+    public var parameterCount: Int {
+        switch self {
+        case .submanifold(let cin, let cout, let k): k * k * k * cin * cout + cout
+        case .downsample(let cin, let cout): 8 * cin * cout + cout
+        case .dense(let fin, let fout): fin * fout + fout
+        case .relu, .globalPool, .globalMeanPool: 0
+        }
+    }
 }
 
 /// A quantity a network estimates beside its classes (an auxiliary
@@ -61,12 +71,24 @@ public struct Architecture: Codable, Equatable, Sendable {
         return a
     }
 
+    /// The trainable values of its layers; defined when `problem` is nil.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    /// The most channels, or features, one layer may have.
+    public static let maxWidth = 1 << 16
+    /// The most trainable values a network may have: 2^26 Float32 (256 MiB),
+    /// more than the largest model file iqkit reads (256 MiB of base64) holds.
+    public static let maxParameters = 1 << 26
+
     /// The problem with the layer chain (channel counts that do not meet,
     /// layers on the wrong side of the pooling…), or nil when it is valid.
     public var problem: String? {
         var width = inputChannels
         var pooled = false
-        if inputChannels < 1 { return "inputChannels must be ≥ 1" }
+        // A layer's count is below 2^41 once its widths are checked (7³ · 2^16 · 2^17 at
+        // most), and the sum stops at maxParameters, so nothing here can overflow.
+        var parameters = 0
+        if inputChannels < 1 || inputChannels > Self.maxWidth { return "inputChannels must be 1…\(Self.maxWidth)" }
         if classes.count < 2 { return "a classifier needs at least 2 classes" }
         for (i, layer) in layers.enumerated() {
             switch layer {
@@ -74,12 +96,12 @@ public struct Architecture: Codable, Equatable, Sendable {
                 if pooled { return "layer \(i): convolution after pooling" }
                 if cin != width { return "layer \(i): expects \(cin) channels, gets \(width)" }
                 if k < 1 || k % 2 == 0 || k > 7 { return "layer \(i): kernel size must be odd and ≤ 7" }
-                if cout < 1 { return "layer \(i): no output channels" }
+                if cout < 1 || cout > Self.maxWidth { return "layer \(i): output channels must be 1…\(Self.maxWidth)" }
                 width = cout
             case .downsample(let cin, let cout):
                 if pooled { return "layer \(i): convolution after pooling" }
                 if cin != width { return "layer \(i): expects \(cin) channels, gets \(width)" }
-                if cout < 1 { return "layer \(i): no output channels" }
+                if cout < 1 || cout > Self.maxWidth { return "layer \(i): output channels must be 1…\(Self.maxWidth)" }
                 width = cout
             case .relu:
                 break
@@ -90,9 +112,11 @@ public struct Architecture: Codable, Equatable, Sendable {
             case .dense(let fin, let fout):
                 if !pooled { return "layer \(i): dense layer before pooling" }
                 if fin != width { return "layer \(i): expects \(fin) features, gets \(width)" }
-                if fout < 1 { return "layer \(i): no outputs" }
+                if fout < 1 || fout > Self.maxWidth { return "layer \(i): outputs must be 1…\(Self.maxWidth)" }
                 width = fout
             }
+            parameters += layer.parameterCount
+            if parameters > Self.maxParameters { return "more than \(Self.maxParameters) parameters by layer \(i)" }
         }
         if !pooled { return "no global pooling layer" }
         for r in regression ?? [] where !(r.mean.isFinite && r.scale.isFinite && r.scale > 0) {
@@ -174,6 +198,26 @@ public struct InputSpecification: Codable, Equatable, Sendable {
         self.features = features
         self.activeStride = activeStride
         self.slabSlices = slabSlices
+    }
+
+    /// The network grids, edge-filter widths and strides a model file may ask
+    /// for: wide enough for any model `earl train` makes (1–12 mm grids, the
+    /// 6 mm edge, stride 1), narrow enough that no file can make preprocessing
+    /// allocate without bound (a 0.001 mm grid) or keep no voxel at all.
+    public static let voxelSizeRangeMM = 1.0...12.0
+    public static let edgeFWHMRangeMM = 0.0...30.0
+    public static let activeStrideRange = 1...16
+    public static let slabSlicesRange = 1...4096
+
+    /// What is wrong with these numbers, or nil when they are usable.
+    public var problem: String? {
+        func text(_ r: ClosedRange<Double>) -> String { String(format: "%g…%g", r.lowerBound, r.upperBound) }
+        func text(_ r: ClosedRange<Int>) -> String { "\(r.lowerBound)…\(r.upperBound)" }
+        if !Self.voxelSizeRangeMM.contains(voxelSizeMM) { return "voxel size \(voxelSizeMM) mm is outside \(text(Self.voxelSizeRangeMM)) mm" }
+        if !Self.edgeFWHMRangeMM.contains(edgeFWHMMM) { return "edge FWHM \(edgeFWHMMM) mm is outside \(text(Self.edgeFWHMRangeMM)) mm" }
+        if !Self.activeStrideRange.contains(activeStride) { return "active stride \(activeStride) is outside \(text(Self.activeStrideRange))" }
+        if let slabSlices, !Self.slabSlicesRange.contains(slabSlices) { return "\(slabSlices) slices per slab is outside \(text(Self.slabSlicesRange))" }
+        return nil
     }
 
     /// As synthesised, except that files written before `resampling` existed

@@ -61,10 +61,12 @@ public struct ModelFile: Codable, Equatable, Sendable {
         guard input.features.count == architecture.inputChannels else {
             throw InputError.invalidData(path: path, problem: "\(input.features.count) input features for \(architecture.inputChannels) input channels")
         }
-        guard input.voxelSizeMM.isFinite, input.voxelSizeMM > 0, input.edgeFWHMMM.isFinite, input.edgeFWHMMM >= 0, input.activeStride >= 1,
-            (input.slabSlices ?? 1) >= 1, (input.slabSlices ?? 1) <= 4096
-        else {
-            throw InputError.invalidData(path: path, problem: "invalid input specification")
+        if let problem = input.problem { throw InputError.invalidData(path: path, problem: "input: \(problem)") }
+        // Base64 holds 3 bytes per 4 characters: refuse a file whose weights cannot fill the
+        // architecture before building (and allocating) the network it declares.
+        let storedValues = parameters.reduce(0) { $0 + $1.float32LE.utf8.count / 4 * 3 / 4 }
+        guard storedValues >= architecture.parameterCount else {
+            throw InputError.invalidData(path: path, problem: "the architecture has \(architecture.parameterCount) parameters, the file holds at most \(storedValues) weights")
         }
         let network = Network(architecture: architecture, seed: 0)
         let targets = network.parameters

@@ -28,27 +28,34 @@ enum FuzzTarget: String, CaseIterable {
     case labels
     /// A result JSON (`iqkit report`), through the loader's choice of reader.
     case results
+    /// An EARL classifier model file (`earl check --model`), read and its networks built.
+    case model
+    /// A corpus manifest (`corpus.json`, read by `simulate relabel`), decoded and checked.
+    case corpus
 
     /// Runs one input through the target.
     func run(_ bytes: UnsafeRawBufferPointer) {
         switch self {
-        case .nifti: readNIfTI(bytes, suffix: ".nii", gzip: false)
-        case .niftiGz: readNIfTI(bytes, suffix: ".nii.gz", gzip: true)
-        case .manifest: parseYAML(bytes) { _ = try? SeriesManifest.read($0) }
-        case .bands: parseYAML(bytes) { _ = try? EARLStandard.load($0) }
+        case .nifti: readNIfTI(bytes, suffix: ".nii")
+        case .niftiGz: readNIfTI(bytes, suffix: ".nii.gz")
+        case .manifest: withScratchFile(bytes, suffix: ".yaml") { _ = try? SeriesManifest.read($0) }
+        case .bands: withScratchFile(bytes, suffix: ".yaml") { _ = try? EARLStandard.load($0) }
         case .labels:
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? LabelsCSV.parse(text, path: "labels.csv")
             _ = try? PhantomReferencedLabels.parsePairs(text, path: "pairs.csv")
         case .results: _ = try? ResultLoader().sections(from: Data(bytes), path: "result.json")
+        case .model: withScratchFile(bytes, suffix: ".json") { _ = try? EARLModel.read(from: $0) }
+        case .corpus: withScratchFile(bytes, suffix: ".json") { _ = try? PatientCorpus.Manifest.read(from: $0) }
         }
     }
 
-    private func parseYAML(_ bytes: UnsafeRawBufferPointer, _ parse: (String) -> Void) {
-        let path = Self.scratch + ".yaml"
+    /// Writes the input to a scratch file for readers that take a path, and removes it after.
+    private func withScratchFile(_ bytes: UnsafeRawBufferPointer, suffix: String, _ body: (String) -> Void) {
+        let path = Self.scratch + suffix
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
         defer { unlink(path) }
-        parse(path)
+        body(path)
     }
 
     private static let scratch: String = {
@@ -56,15 +63,12 @@ enum FuzzTarget: String, CaseIterable {
         return dir + "/iqkit-fuzz-\(getpid())"
     }()
 
-    private func readNIfTI(_ bytes: UnsafeRawBufferPointer, suffix: String, gzip: Bool) {
-        let path = Self.scratch + suffix
-        let data = Data(bytes)
-        guard FileManager.default.createFile(atPath: path, contents: data) else { return }
-        defer { unlink(path) }
-        // A small budget keeps every accepted input cheap, as a real budget does for real files.
-        _ = try? NIfTIReader.read(path, options: NIfTIReadOptions(frame: nil, maxVoxels: 1 << 16))
-        _ = try? NIfTIReader.read(path, options: NIfTIReadOptions(frame: 1, maxVoxels: 1 << 16))
-        _ = gzip
+    private func readNIfTI(_ bytes: UnsafeRawBufferPointer, suffix: String) {
+        withScratchFile(bytes, suffix: suffix) { path in
+            // A small budget keeps every accepted input cheap, as a real budget does for real files.
+            _ = try? NIfTIReader.read(path, options: NIfTIReadOptions(frame: nil, maxVoxels: 1 << 16))
+            _ = try? NIfTIReader.read(path, options: NIfTIReadOptions(frame: 1, maxVoxels: 1 << 16))
+        }
     }
 }
 

@@ -178,7 +178,10 @@ struct EarlTrain: ParsableCommand {
         if !(learningRate.isFinite && learningRate > 0 && learningRate < 1) { throw ValidationError("--learning-rate must be in (0, 1)") }
         if !(1...256).contains(batchSize) { throw ValidationError("--batch-size must be 1…256") }
         if !(maxGradientNorm.isFinite && maxGradientNorm >= 0) { throw ValidationError("--max-gradient-norm must be ≥ 0") }
-        if !(voxelMM.isFinite && voxelMM >= 1 && voxelMM <= 12) { throw ValidationError("--voxel-mm must be 1…12") }
+        if !InputSpecification.voxelSizeRangeMM.contains(voxelMM) {
+            let range = InputSpecification.voxelSizeRangeMM
+            throw ValidationError(String(format: "--voxel-mm must be %g…%g", range.lowerBound, range.upperBound))
+        }
         if !(2...64).contains(stage1Width) { throw ValidationError("--stage1-width must be 2…64") }
         if let softStage1, !(softStage1.isFinite && softStage1 > 0 && softStage1 <= 10) { throw ValidationError("--soft-stage1 must be in (0, 10]") }
         if !(auxiliaryWeight.isFinite && auxiliaryWeight > 0 && auxiliaryWeight <= 100) { throw ValidationError("--auxiliary-weight must be in (0, 100]") }

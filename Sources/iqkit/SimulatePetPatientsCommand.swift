@@ -86,8 +86,7 @@ struct SimulateRelabel: ParsableCommand {
 
     func run() throws {
         let path = corpus + "/corpus.json"
-        let manifest = try ResultJSON.read(PatientCorpus.Manifest.self, from: path, kind: "a pet-patients corpus manifest")
-        guard manifest.kind == "earl-corpus" else { throw InputError.invalidData(path: path, problem: "kind is \(manifest.kind), not earl-corpus") }
+        let manifest = try PatientCorpus.Manifest.read(from: path)
         let inputs = [path, corpus + "/labels.csv"]
         for output in [out] + [json].compactMap({ $0 }) {
             try FileChecks.requireOutput(output, inputs: inputs)

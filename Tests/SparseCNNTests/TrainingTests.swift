@@ -257,6 +257,68 @@ import SparseCNN
             #expect(error.description.hasPrefix("m.json: model format version 99"))
         }
     }
+
+    /// A file whose architecture or input would make iqkit allocate without
+    /// bound is refused before anything is built. These are the shapes of
+    /// the model files that crashed `earl check` (2026-12-07): a consistent
+    /// chain of 10¹² or 2⁶¹ channels, a 2⁴⁰-wide hidden layer, a 0.001 mm
+    /// grid, a 10⁹ mm edge filter, a stride of 10¹⁵.
+    @Test func oversizedModelFileIsRefused() throws {
+        func chain(_ width: Int) -> Architecture {
+            Architecture(
+                inputChannels: 1, layers: [.submanifold(inChannels: 1, outChannels: width, kernelSize: 3), .downsample(inChannels: width, outChannels: 2), .globalPool, .dense(inFeatures: 4, outFeatures: 2)],
+                classes: ["a", "b"])
+        }
+        #expect(chain(8).problem == nil)
+        // The count the checks bound is the one the network builds.
+        for architecture in [chain(8), .earlDefault(inputChannels: 4, classes: ["a", "b"]), Self.toyArchitecture] {
+            #expect(architecture.parameterCount == Network(architecture: architecture, seed: 1).parameterCount)
+        }
+        #expect(chain(1 << 16).problem == nil)  // 2^16 channels: 2.9 M parameters
+        #expect(chain(1 << 16 + 1).problem == "layer 0: output channels must be 1…65536")
+        #expect(chain(1_000_000_000_000).problem == "layer 0: output channels must be 1…65536")
+        #expect(chain(1 << 61).problem == "layer 0: output channels must be 1…65536")
+        let wideHidden = Architecture(
+            inputChannels: 1, layers: [.submanifold(inChannels: 1, outChannels: 2, kernelSize: 1), .globalPool, .dense(inFeatures: 4, outFeatures: 1 << 40), .dense(inFeatures: 1 << 40, outFeatures: 2)],
+            classes: ["a", "b"])
+        #expect(wideHidden.problem == "layer 2: outputs must be 1…65536")
+        // Widths each within bounds whose product is not: 7³ · 2¹⁶ · 2¹⁶ weights.
+        let tooMany = Architecture(
+            inputChannels: 1 << 16, layers: [.submanifold(inChannels: 1 << 16, outChannels: 1 << 16, kernelSize: 7), .globalPool, .dense(inFeatures: 1 << 17, outFeatures: 2)],
+            classes: ["a", "b"])
+        #expect(tooMany.problem == "more than 67108864 parameters by layer 0")
+
+        let good = InputSpecification(voxelSizeMM: 4, edgeFWHMMM: 6, normalisation: "body-median", features: ["edge"], activeStride: 1, slabSlices: 8)
+        #expect(good.problem == nil)
+        let bad: [(WritableKeyPath<InputSpecification, Double>, Double)] = [(\.voxelSizeMM, 1e-3), (\.voxelSizeMM, .nan), (\.voxelSizeMM, 1e6), (\.edgeFWHMMM, 1e9), (\.edgeFWHMMM, -1)]
+        for (key, value) in bad {
+            var input = good
+            input[keyPath: key] = value
+            #expect(input.problem != nil, "\(value) accepted")
+        }
+        var strided = good
+        strided.activeStride = 1_000_000_000_000_000
+        #expect(strided.problem == "active stride 1000000000000000 is outside 1…16")
+        var file = ModelFile(network: Network(architecture: Self.toyArchitecture, seed: 1), input: good)
+        file.input.voxelSizeMM = 1e-3
+        do {
+            _ = try file.makeNetwork(path: "m.json")
+            Issue.record("a 0.001 mm grid accepted")
+        } catch let error as InputError {
+            #expect(error.description == "m.json: input: voxel size 0.001 mm is outside 1…12 mm")
+        }
+        file.input = good
+        file.architecture = chain(1 << 61)
+        #expect(throws: InputError.self) { try file.makeNetwork(path: "m.json") }
+        // Within the bounds, but more parameters than the file's weights could fill: refused before building.
+        file.architecture = chain(1 << 16)
+        do {
+            _ = try file.makeNetwork(path: "m.json")
+            Issue.record("2.9 M parameters accepted from a toy network's weights")
+        } catch let error as InputError {
+            #expect(error.description.hasPrefix("m.json: the architecture has 2883596 parameters, the file holds at most"))
+        }
+    }
 }
 
 @Suite struct ValidationSplitTests {

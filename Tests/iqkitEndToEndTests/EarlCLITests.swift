@@ -394,5 +394,34 @@ import Testing
         #expect(garbage.status == 2 && garbage.stderr.contains("corpus.json: not a pet-patients corpus manifest"), "\(garbage.stderr)")
         for run in [scans, target, missing, garbage] { #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)") }
         for file in ["zero.csv", "x.csv"] { #expect(!FileManager.default.fileExists(atPath: dir + "/" + file)) }
+
+        // Edited manifests that crashed `simulate relabel` (2026-12-07): a setting listed twice,
+        // a setting with one voxel size, one on a 0.001 mm grid, one with a negative FWHM.
+        let edits: [(String, (inout [String: Any]) -> Void)] = [
+            ("setting 0 is listed twice", { m in m["settings"] = (m["settings"] as! [Any]) + [(m["settings"] as! [Any])[0]] }),
+            ("setting 0: 1 voxel sizes where 3 are needed", { m in Self.editFirstSetting(&m) { $0["voxelMM"] = [2.0] } }),
+            ("setting 0: voxel sizes must be 0.5…10 mm", { m in Self.editFirstSetting(&m) { $0["voxelMM"] = [0.001, 0.001, 0.001] } }),
+            ("setting 0: reconstruction --fwhm-mm: must be 0…30 mm", { m in Self.editFirstSetting(&m) { $0["fwhmMM"] = -1.0 } }),
+        ]
+        let original = try #require(try JSONSerialization.jsonObject(with: manifest) as? [String: Any])
+        for (problem, edit) in edits {
+            var edited = original
+            edit(&edited)
+            let folder = dir + "/edited"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try JSONSerialization.data(withJSONObject: edited).write(to: URL(fileURLWithPath: folder + "/corpus.json"))
+            let run = try CLIRunner.run(["simulate", "relabel", folder, "--phantom-scans", "3", "--out", dir + "/x.csv"])
+            #expect(run.status == 2 && run.stderr == "iqkit: error: \(folder)/corpus.json: \(problem)\n", "\(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/x.csv"))
+        }
+    }
+
+    /// Applies `edit` to the reconstruction setting of a decoded manifest's first setting.
+    private static func editFirstSetting(_ manifest: inout [String: Any], _ edit: (inout [String: Any]) -> Void) {
+        var settings = manifest["settings"] as! [[String: Any]]
+        var setting = settings[0]["setting"] as! [String: Any]
+        edit(&setting)
+        settings[0]["setting"] = setting
+        manifest["settings"] = settings
     }
 }
