@@ -288,6 +288,22 @@ extension CrossValidationReport {
         predictions = try c.decode([Prediction].self, forKey: .predictions)
         foldNumbers = try c.decode([Int].self, forKey: .foldNumbers)
         foldCount = try c.decode(Int.self, forKey: .foldCount)
+        // Pooling (`merge`) adds matrices cell by cell and pairs folds with
+        // their numbers: refuse what `earl train` does not write.
+        let expected = Fold(testNames: [])
+        func stagesMatch(_ m: (ConfusionMatrix, ConfusionMatrix, ConfusionMatrix)) -> Bool {
+            m.0.classes == expected.stage1.classes && m.1.classes == expected.stage2.classes && m.2.classes == expected.overall.classes
+        }
+        guard stagesMatch((stage1, stage2, overall)), folds.allSatisfy({ stagesMatch(($0.stage1, $0.stage2, $0.overall)) }) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .folds, in: c, debugDescription: "confusion matrices over other classes than stage 1's, stage 2's and the three labels")
+        }
+        guard foldCount >= 2, foldNumbers.count == folds.count, Set(foldNumbers).count == folds.count,
+            foldNumbers.allSatisfy({ (1...foldCount).contains($0) })
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .foldNumbers, in: c, debugDescription: "fold numbers \(foldNumbers) for \(folds.count) folds of a \(foldCount)-fold split")
+        }
     }
 
     /// A report of a k-fold split with no fold run yet.

@@ -26,7 +26,7 @@ enum FuzzTarget: String, CaseIterable {
     case bands
     /// A labels CSV (`earl train`) and a pairs file (`earl label`): the same bytes through both parsers.
     case labels
-    /// A result JSON (`iqkit report`), through the loader's choice of reader.
+    /// A result JSON (`iqkit report`), through the loader's choice of reader, and `earl cv-merge`.
     case results
     /// An EARL classifier model file (`earl check --model`), read and its networks built.
     case model
@@ -44,7 +44,13 @@ enum FuzzTarget: String, CaseIterable {
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? LabelsCSV.parse(text, path: "labels.csv")
             _ = try? PhantomReferencedLabels.parsePairs(text, path: "pairs.csv")
-        case .results: _ = try? ResultLoader().sections(from: Data(bytes), path: "result.json")
+        case .results:
+            let data = Data(bytes)
+            _ = try? ResultLoader().sections(from: data, path: "result.json")
+            // `earl cv-merge` pools cross-validation reports cell by cell.
+            if let report = try? ResultJSON.decoder().decode(CrossValidationReport.self, from: data) {
+                _ = try? CrossValidationReport.merge([("result.json", report)])
+            }
         case .model: withScratchFile(bytes, suffix: ".json") { _ = try? EARLModel.read(from: $0) }
         case .corpus: withScratchFile(bytes, suffix: ".json") { _ = try? PatientCorpus.Manifest.read(from: $0) }
         }

@@ -371,21 +371,23 @@ import EARLClassifier
         #expect(EdgeDistanceBin.bins(plain.predictions).isEmpty)
     }
 
+    /// A check result with these probabilities. The label follows from them;
+    /// `label` only says which one the call site expects.
+    static func result(_ label: EARLLabel, clinical: Double, earl2: Double) -> EARLCheckResult {
+        let r = EARLCheckResult(path: "x", stage1: [clinical, 1 - clinical], stage2: [1 - earl2, earl2], activeVoxels: 10)
+        #expect(r.label == label, "test helper: the probabilities give \(r.label), not \(label)")
+        return r
+    }
+
     /// An evaluation report gives each accuracy with its exact 95 % interval
     /// (2/3 correct: 9.4–99.2 %, SciPy's beta quantiles), lists the
     /// misclassified scans with both stages' probabilities, and writes the
     /// scores to JSON for pipelines (decoding reads the counts back).
     @Test func evaluationReportGivesIntervalsAndMisses() throws {
-        func result(_ label: EARLLabel, clinical: Double, earl2: Double) -> EARLCheckResult {
-            // The label follows from the probabilities; `label` only says which one the call site expects.
-            let r = EARLCheckResult(path: "x", stage1: [clinical, 1 - clinical], stage2: [1 - earl2, earl2], activeVoxels: 10)
-            #expect(r.label == label, "test helper: the probabilities give \(r.label), not \(label)")
-            return r
-        }
         var report = EvaluationReport()
-        report.add(name: "a.nii", truth: .clinical, result: result(.clinical, clinical: 0.9, earl2: 0.5))
-        report.add(name: "b.nii", truth: .clinical, result: result(.earl2, clinical: 0.06, earl2: 0.8))
-        report.add(name: "c.nii", truth: .earl1, result: result(.earl1, clinical: 0.01, earl2: 0.1))
+        report.add(name: "a.nii", truth: .clinical, result: Self.result(.clinical, clinical: 0.9, earl2: 0.5))
+        report.add(name: "b.nii", truth: .clinical, result: Self.result(.earl2, clinical: 0.06, earl2: 0.8))
+        report.add(name: "c.nii", truth: .earl1, result: Self.result(.earl1, clinical: 0.01, earl2: 0.1))
         let text = report.markdown
         #expect(text.contains("Stage 1 (clinical vs compliant), accuracy 66.7 % (2/3; 95 % CI 9.4–99.2 %)"), "\(text)")
         #expect(text.contains("Stage 2 (EARL1 vs EARL2, compliant scans), accuracy 100.0 % (1/1; 95 % CI 2.5–100.0 %)"), "\(text)")
@@ -413,7 +415,51 @@ import EARLClassifier
         }
         #expect(try JSONDecoder().decode(ConfusionMatrix.self, from: Data(#"{"classes": ["a", "b"], "counts": [[1, 2], [0, 3]]}"#.utf8)).correct == 4)
         var perfect = EvaluationReport()
-        perfect.add(name: "c.nii", truth: .earl1, result: result(.earl1, clinical: 0.01, earl2: 0.1))
+        perfect.add(name: "c.nii", truth: .earl1, result: Self.result(.earl1, clinical: 0.01, earl2: 0.1))
         #expect(perfect.markdown.hasSuffix("No scan misclassified."))
+    }
+
+    /// A cross-validation report iqkit cannot have written does not decode:
+    /// `cv-merge` adds its matrices cell by cell and trapped on a fold whose
+    /// stage-1 matrix had one class (2026-12-07); fold numbers must pair with
+    /// the folds and lie in the split.
+    @Test func crossValidationReportStructureIsChecked() throws {
+        var report = CrossValidationReport(foldCount: 5)
+        for n in [2, 4] {
+            var fold = CrossValidationReport.Fold(testNames: ["s\(n).nii"])
+            fold.add(truth: .earl2, result: Self.result(.earl2, clinical: 0.1, earl2: 0.8))
+            report.folds.append(fold)
+            report.foldNumbers.append(n)
+        }
+        let data = try JSONEncoder().encode(report)
+        let back = try JSONDecoder().decode(CrossValidationReport.self, from: data)
+        #expect(back.foldNumbers == [2, 4] && back.folds.count == 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let edits: [(String, (inout [String: Any]) -> Void)] = [
+            ("one-class fold matrix", { o in
+                var folds = o["folds"] as! [[String: Any]]
+                folds[0]["stage1"] = ["classes": ["x"], "counts": [[1]]]
+                o["folds"] = folds
+            }),
+            ("stage 1 and 2 swapped", { o in (o["stage1"], o["stage2"]) = (o["stage2"], o["stage1"]) }),
+            ("a fold number twice", { o in o["foldNumbers"] = [2, 2] }),
+            ("more numbers than folds", { o in o["foldNumbers"] = [2, 4, 5] }),
+            ("a number outside the split", { o in o["foldNumbers"] = [2, 6] }),
+            ("a one-fold split", { o in o["foldCount"] = 1 }),
+        ]
+        for (what, edit) in edits {
+            var edited = object
+            edit(&edited)
+            let bytes = try JSONSerialization.data(withJSONObject: edited)
+            #expect(throws: DecodingError.self, "\(what)") { try JSONDecoder().decode(CrossValidationReport.self, from: bytes) }
+        }
+        // What decodes pools: folds 2 and 4 with a report of fold 1.
+        var other = CrossValidationReport(foldCount: 5)
+        var fold = CrossValidationReport.Fold(testNames: ["s1.nii"])
+        fold.add(truth: .clinical, result: Self.result(.clinical, clinical: 0.9, earl2: 0.5))
+        other.folds = [fold]
+        other.foldNumbers = [1]
+        let merged = try CrossValidationReport.merge([("a.json", back), ("b.json", other)])
+        #expect(merged.foldNumbers == [1, 2, 4] && merged.overall.total == 3 && merged.overall.correct == 3)
     }
 }
