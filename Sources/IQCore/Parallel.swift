@@ -116,10 +116,14 @@ public final class BackgroundWork<T: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     // Written once by the worker before `done` is signalled, read after it.
     private var result: Result<T, any Error>?
+    private let lock = NSLock()
+    private var cancelled = false
 
-    public init(_ work: @escaping @Sendable () throws -> T) {
+    /// Starts `work`, which is handed a check to call between its steps:
+    /// true once `cancel()` was called, when it should stop (by throwing).
+    public init(_ work: @escaping @Sendable (_ isCancelled: @Sendable () -> Bool) throws -> T) {
         let thread = Thread {
-            self.result = Result { try work() }
+            self.result = Result { try work { self.lock.withLock { self.cancelled } } }
             self.done.signal()
         }
         thread.name = "iqkit.background-work"
@@ -131,5 +135,14 @@ public final class BackgroundWork<T: Sendable>: @unchecked Sendable {
         done.wait()
         defer { done.signal() }
         return try result!.get()
+    }
+
+    /// Asks the work to stop at its next check and waits until it has. A
+    /// caller leaving on an error calls this first: a thread still working
+    /// while the process exits can crash in torn-down runtime state (`earl
+    /// check --json` did so after refusing a scan, now and then).
+    public func cancel() {
+        lock.withLock { cancelled = true }
+        _ = try? value()
     }
 }

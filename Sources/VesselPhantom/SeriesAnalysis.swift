@@ -60,15 +60,15 @@ public enum SeriesAnalysis {
     public static func analyze(
         _ acq: SeriesManifest.Acquisition, settings: AnalysisSettings, writingMaskTo maskFile: String? = nil
     ) throws -> AcquisitionResult {
-        let volume = try NIfTIReader.read(acq.resolvedPath).volume
+        let volume = try readFinite(acq.resolvedPath)
         let seg = settings.segmenter.segment(volume)
         if let maskFile { try NIfTIWriter.write(volume.with(voxels: seg.mask.map { $0 ? 1 : 0 }, unit: .some(nil)), to: maskFile) }
         let m = VesselMetrics.measure(volume, mask: seg.mask, settings: settings)
         var truth: TruthEvaluation?
         if let tm = acq.truthMask, let tr = acq.truthRadius {
-            let mask = try NIfTIReader.read(tm).volume
-            let radius = try NIfTIReader.read(tr).volume
-            let line = try acq.truthCentreline.map { try NIfTIReader.read($0).volume }
+            let mask = try readFinite(tm)
+            let radius = try readFinite(tr)
+            let line = try acq.truthCentreline.map { try readFinite($0) }
             for (name, v) in [(tm, mask), (tr, radius)] + (line.map { [(acq.truthCentreline ?? "", $0)] } ?? []) where v.dimensions != volume.dimensions {
                 throw InputError.invalidData(path: name, problem: "grid \(v.dimensions) differs from the acquisition's \(volume.dimensions)")
             }
@@ -78,6 +78,18 @@ public enum SeriesAnalysis {
         return AcquisitionResult(
             path: acq.path, sha256: try SHA256.hex(ofFile: acq.resolvedPath), ctdiVolMGy: acq.ctdiVolMGy, recon: acq.recon,
             repetition: acq.repetition, volumeML: m.volumeML, bins: m.bins, bandVoxels: seg.bandVoxels, truth: truth)
+    }
+
+    /// Reads a volume of the series, refusing NaN/Inf voxels: a CT
+    /// acquisition's HU and a truth map are finite everywhere, and a graph
+    /// cut or a median cannot be given a NaN (`phantom segment` on a single
+    /// volume sets them to 0 with a warning; a series result has no place
+    /// for one).
+    static func readFinite(_ path: String) throws -> Volume {
+        let loaded = try NIfTIReader.read(path)
+        let bad = loaded.source.nonFiniteVoxels
+        guard bad == 0 else { throw InputError.invalidData(path: path, problem: "\(bad) NaN/Inf voxels; every voxel of a series volume must be finite") }
+        return loaded.volume
     }
 
     /// How `run` works; neither option changes the numbers.

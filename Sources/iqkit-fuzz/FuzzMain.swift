@@ -24,7 +24,7 @@ enum FuzzTarget: String, CaseIterable {
     case manifest
     /// An EARL band file (YAML).
     case bands
-    /// A labels CSV (`earl train`) and a pairs file (`earl label`): the same bytes through both parsers.
+    /// A labels CSV and an auxiliary-targets CSV (`earl train`) and a pairs file (`earl label`): the same bytes through all three parsers.
     case labels
     /// A result JSON (`iqkit report`), through the loader's choice of reader, and `earl cv-merge`.
     case results
@@ -44,6 +44,7 @@ enum FuzzTarget: String, CaseIterable {
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? LabelsCSV.parse(text, path: "labels.csv")
             _ = try? PhantomReferencedLabels.parsePairs(text, path: "pairs.csv")
+            _ = try? AuxiliaryCSV.parse(text, path: "auxiliary.csv")
         case .results:
             let data = Data(bytes)
             _ = try? ResultLoader().sections(from: data, path: "result.json")

@@ -63,7 +63,16 @@ struct EarlCheck: ParsableCommand {
         let classifier = try EARLModel.read(from: modelPath)
         // The provenance record's SHA-256 of every input (≈ 0.35 s for a
         // 509 MB scan) is worked out while the scans are classified.
-        let inputs = json.map { _ in BackgroundWork { [scans] in try (scans + [modelPath]).map(Provenance.Input.hashing) } }
+        let inputs = json.map { _ in
+            BackgroundWork { [scans] isCancelled in
+                try (scans + [modelPath]).map { path in
+                    if isCancelled() { throw CancellationError() }
+                    return try Provenance.Input.hashing(path)
+                }
+            }
+        }
+        // A refused scan's error must not leave while hashing still runs (after `value()`, a no-op).
+        defer { inputs?.cancel() }
         var results: [EARLCheckResult] = []
         for path in scans {
             let volume = try loadFinite(path, read.nifti)

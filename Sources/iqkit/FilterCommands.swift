@@ -50,13 +50,14 @@ struct Edge: ParsableCommand {
     }
 }
 
-/// Reads an image and warns about non-finite voxels (which filters treat as 0).
+/// Reads an image and sets its non-finite voxels to 0, with a warning: the
+/// policy every command states, applied once here so that no analysis (a
+/// graph cut's weights, a phantom's search) meets a NaN.
 func loadFinite(_ path: String, _ options: NIfTIReadOptions) throws -> Volume {
-    let loaded = try NIfTIReader.read(path, options: options)
-    if loaded.source.nonFiniteVoxels > 0 {
-        warn("\(path): \(loaded.source.nonFiniteVoxels) NaN/Inf voxels are treated as 0")
-    }
-    return loaded.volume
+    var volume = try NIfTIReader.read(path, options: options).volume
+    let replaced = volume.replaceNonFinite(with: 0)
+    if replaced > 0 { warn("\(path): \(replaced) NaN/Inf voxels are treated as 0") }
+    return volume
 }
 
 /// Prints phase timings to stderr when IQKIT_TIMINGS=1 (used by `make bench`).

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import IQCore
 import Testing
 
@@ -39,7 +40,7 @@ import Testing
     /// asking twice gives the same.
     @Test func backgroundWorkRunsAlongsideTheCaller() throws {
         let started = DispatchSemaphore(value: 0)
-        let work = BackgroundWork { () -> Int in
+        let work = BackgroundWork { _ -> Int in
             started.signal()
             return (1...100).reduce(0, +)
         }
@@ -47,8 +48,41 @@ import Testing
         #expect(try work.value() == 5050)
         #expect(try work.value() == 5050)
         struct Failure: Error, Equatable {}
-        let failing = BackgroundWork { () throws -> Int in throw Failure() }
+        let failing = BackgroundWork { _ throws -> Int in throw Failure() }
         #expect(throws: Failure()) { _ = try failing.value() }
+    }
+
+    /// `cancel()` returns only once the work has stopped, and the work sees
+    /// the request at its next check (here it would otherwise never end);
+    /// after the value was taken, cancelling changes nothing.
+    @Test func backgroundWorkStopsWhenCancelled() throws {
+        let started = DispatchSemaphore(value: 0)
+        let steps = LockedCounter()
+        let work = BackgroundWork { isCancelled -> Int in
+            started.signal()
+            while !isCancelled() {
+                steps.increment()
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            throw CancellationError()
+        }
+        #expect(started.wait(timeout: .now() + 30) == .success)
+        work.cancel()
+        let after = steps.value
+        Thread.sleep(forTimeInterval: 0.02)
+        #expect(steps.value == after, "the work went on after cancel() returned")
+        #expect(throws: CancellationError.self) { _ = try work.value() }
+        let done = BackgroundWork { _ in 3 }
+        #expect(try done.value() == 3)
+        done.cancel()
+        #expect(try done.value() == 3)
+    }
+
+    private final class LockedCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
     }
 
     /// The work starts even while every worker of the global dispatch pool
@@ -60,7 +94,7 @@ import Testing
         let blockers = 300
         for _ in 0..<blockers { DispatchQueue.global().async { release.wait() } }
         let started = DispatchSemaphore(value: 0)
-        let work = BackgroundWork { () -> Int in
+        let work = BackgroundWork { _ -> Int in
             started.signal()
             return 7
         }

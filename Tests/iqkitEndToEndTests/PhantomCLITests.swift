@@ -1,4 +1,5 @@
 import Foundation
+import IQTestSupport
 import Testing
 
 /// The vertical slice as a user runs it: simulate a tiny series, analyse it, read the JSON.
@@ -42,6 +43,36 @@ import Testing
         #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("m.yaml"), "\(run.stderr)")
         let missing = try CLIRunner.run(["phantom", "analyze", dir + "/none.yaml"])
         #expect(missing.status == 2 && missing.stderr.contains("no such file"))
+    }
+
+    /// A CT volume with NaN voxels around a vessel (the graph cut's weights
+    /// came out NaN and trapped, 2026-12-07): `phantom segment` sets them to
+    /// 0 HU with a warning, as every command states; a series refuses the
+    /// acquisition in one line, having no place to say what it changed.
+    @Test func nonFiniteHUAreSetToZeroOrRefused() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let n = 24
+        var values = [Double](repeating: -900, count: n * n * n)
+        for z in 0..<n {
+            for y in 10...13 { for x in 10...13 { values[x + n * (y + n * z)] = 40 } }
+            values[3 + n * (3 + n * z)] = .nan  // in the lung background, where it trapped
+        }
+        var image = CraftedNIfTI()
+        image.dim = [3, Int64(n), Int64(n), Int64(n), 1, 1, 1, 1]
+        image.pixdim = [1, 0.8, 0.8, 0.8, 1, 1, 1, 1]
+        try image.write(values, to: dir + "/nan.nii")
+        let segment = try CLIRunner.run(["phantom", "segment", dir + "/nan.nii", dir + "/mask.nii"])
+        #expect(segment.status == 0, "\(segment.stderr)")
+        #expect(segment.stderr == "iqkit: warning: \(dir)/nan.nii: \(n) NaN/Inf voxels are treated as 0\n")
+        #expect(FileManager.default.fileExists(atPath: dir + "/mask.nii"))
+
+        try "acquisitions:\n  - path: nan.nii\n    ctdiVolMGy: 1\n    recon: FBP\n    repetition: 1\n".write(
+            toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
+        let series = try CLIRunner.run(["phantom", "analyze", dir + "/m.yaml", "--json", dir + "/r.json"])
+        #expect(series.status == 2, "\(series.stderr)")
+        #expect(series.stderr == "iqkit: error: \(dir)/nan.nii: \(n) NaN/Inf voxels; every voxel of a series volume must be finite\n")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/r.json"))
     }
 
     /// The whole vessel path as a user runs it: simulate, analyse with masks,
