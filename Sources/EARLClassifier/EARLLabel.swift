@@ -69,6 +69,8 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
     /// targets, e.g. "fwhm_mm"); nil for models without. Estimates of a
     /// network trained on simulated reconstructions, not measurements.
     public var estimates: [String: Double]?
+    /// Why the label may not hold (a scan outside the model's `ScanDomain`); nil when none.
+    public var warnings: [String]?
 
     /// The verdict from the two stages' class probabilities: P(clinical) is
     /// stage 1's, P(earlN) stage 1's compliant × stage 2's earlN; the label

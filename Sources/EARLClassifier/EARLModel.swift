@@ -34,15 +34,18 @@ public final class EARLModel {
         var stage1: [ModelFile]
         var stage2: [ModelFile]
         var notes: [String: String]
+        /// Absent from files written before it (older readers ignore it).
+        var domain: ScanDomain?
 
-        enum CodingKeys: String, CodingKey { case format, formatVersion, stage1, stage2, notes }
+        enum CodingKeys: String, CodingKey { case format, formatVersion, stage1, stage2, notes, domain }
 
-        init(stage1: [ModelFile], stage2: [ModelFile], notes: [String: String]) {
+        init(stage1: [ModelFile], stage2: [ModelFile], notes: [String: String], domain: ScanDomain?) {
             format = EARLModel.formatName
             formatVersion = stage1.count == 1 && stage2.count == 1 ? 1 : 2
             self.stage1 = stage1
             self.stage2 = stage2
             self.notes = notes
+            self.domain = domain
         }
 
         /// Version 1 holds one `ModelFile` per stage, version 2 an array; a
@@ -52,6 +55,7 @@ public final class EARLModel {
             format = try c.decode(String.self, forKey: .format)
             formatVersion = try c.decode(Int.self, forKey: .formatVersion)
             notes = try c.decodeIfPresent([String: String].self, forKey: .notes) ?? [:]
+            domain = try c.decodeIfPresent(ScanDomain.self, forKey: .domain)
             switch formatVersion {
             case 1:
                 stage1 = [try c.decode(ModelFile.self, forKey: .stage1)]
@@ -70,6 +74,7 @@ public final class EARLModel {
             try c.encode(format, forKey: .format)
             try c.encode(formatVersion, forKey: .formatVersion)
             try c.encode(notes, forKey: .notes)
+            try c.encodeIfPresent(domain, forKey: .domain)
             if formatVersion == 1, let s1 = stage1.first, let s2 = stage2.first {
                 try c.encode(s1, forKey: .stage1)
                 try c.encode(s2, forKey: .stage2)
@@ -86,6 +91,8 @@ public final class EARLModel {
     public let stage2: [Network]
     public let preprocessor: ScanPreprocessor
     public var notes: [String: String]
+    /// The voxel sizes of the training scans, when the file records them.
+    public var domain: ScanDomain?
     /// The training history of each network, in the order of `stage1` and `stage2`.
     public var histories: (stage1: [TrainingHistory?], stage2: [TrainingHistory?])
 
@@ -94,7 +101,7 @@ public final class EARLModel {
     ///   not fit its stage.
     public init(
         stage1: [Network], stage2: [Network], input: InputSpecification, notes: [String: String] = [:],
-        histories: ([TrainingHistory?], [TrainingHistory?])? = nil
+        histories: ([TrainingHistory?], [TrainingHistory?])? = nil, domain: ScanDomain? = nil
     ) throws {
         for (name, networks, classes) in [("stage 1", stage1, Self.stage1Classes), ("stage 2", stage2, Self.stage2Classes)] {
             guard (1...Self.maxMembers).contains(networks.count) else {
@@ -117,6 +124,7 @@ public final class EARLModel {
         self.preprocessor = try ScanPreprocessor(input: input)
         self.notes = notes
         self.histories = histories
+        self.domain = domain
     }
 
     /// A model of one network per stage.
@@ -140,9 +148,12 @@ public final class EARLModel {
             let name = { (k: Int) in names.flatMap { $0.indices.contains(k) ? $0[k] : nil } ?? "model \(k + 1)" }
             throw InputError.invalidData(path: name(i), problem: "expects other preprocessing than \(name(0))")
         }
+        // Every member's domain or none: a member without one says nothing of what it was shown.
+        let domains = models.compactMap(\.domain)
         return try EARLModel(
             stage1: models.flatMap(\.stage1), stage2: models.flatMap(\.stage2), input: first.input, notes: notes,
-            histories: (models.flatMap(\.histories.stage1), models.flatMap(\.histories.stage2)))
+            histories: (models.flatMap(\.histories.stage1), models.flatMap(\.histories.stage2)),
+            domain: domains.count == models.count ? domains.dropFirst().reduce(domains[0]) { $0.union($1) } : nil)
     }
 
     public var input: InputSpecification { preprocessor.input }
@@ -187,15 +198,19 @@ public final class EARLModel {
         return sum.map { $0 / Double(members.count) }
     }
 
-    /// Preprocesses and classifies a scan. - Throws: `InputError` when the scan holds no body.
+    /// Preprocesses and classifies a scan, with a warning when its voxel
+    /// sizes lie outside the model's `domain`. - Throws: `InputError` when
+    /// the scan holds no body or is too small to read.
     public func classify(_ volume: Volume, path: String) throws -> EARLCheckResult {
-        classify(try preprocessor.prepare(volume, path: path), path: path)
+        var result = classify(try preprocessor.prepare(volume, path: path), path: path)
+        if let warning = domain?.warning(for: volume.spacingMM) { result.warnings = [warning] }
+        return result
     }
 
     public func write(to path: String) throws {
         let file = File(
             stage1: zip(stage1, histories.stage1).map { ModelFile(network: $0, input: input, history: $1) },
-            stage2: zip(stage2, histories.stage2).map { ModelFile(network: $0, input: input, history: $1) }, notes: notes)
+            stage2: zip(stage2, histories.stage2).map { ModelFile(network: $0, input: input, history: $1) }, notes: notes, domain: domain)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
@@ -219,7 +234,8 @@ public final class EARLModel {
         }
         let s1 = try file.stage1.map { try $0.makeNetwork(path: path) }, s2 = try file.stage2.map { try $0.makeNetwork(path: path) }
         do {
-            return try EARLModel(stage1: s1, stage2: s2, input: input, notes: file.notes, histories: (file.stage1.map(\.history), file.stage2.map(\.history)))
+            return try EARLModel(
+                stage1: s1, stage2: s2, input: input, notes: file.notes, histories: (file.stage1.map(\.history), file.stage2.map(\.history)), domain: file.domain)
         } catch let error as InputError {
             throw InputError.invalidData(path: path, problem: error.description)
         }

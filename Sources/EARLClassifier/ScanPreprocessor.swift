@@ -11,6 +11,8 @@ public struct PreparedScan {
     public var bodyMedian: Double
     /// The resampled grid's voxel size in mm.
     public var spacingMM: SIMD3<Double>
+    /// The scan's own voxel size in mm, before resampling.
+    public var nativeSpacingMM: SIMD3<Double>
 }
 
 /// Makes PET scans from different scanners comparable for the classifier.
@@ -91,6 +93,14 @@ public struct ScanPreprocessor: Sendable {
     /// - Parameter path: named in errors.
     /// - Throws: `InputError.invalidData` when no body can be found.
     public func prepare(_ scan: Volume, path: String) throws -> PreparedScan {
+        // A slab (or, without slabs, eight network voxels) along every axis at least:
+        // a single slice or a line of voxels is not a PET volume the networks can read.
+        let extent = SIMD3(Double(scan.nx), Double(scan.ny), Double(scan.nz)) * scan.spacingMM
+        let least = Double(input.slabSlices ?? 8) * input.voxelSizeMM
+        guard extent.min() >= least else {
+            throw InputError.invalidData(
+                path: path, problem: String(format: "a %.0f×%.0f×%.0f mm field of view; the classifier reads at least %.0f mm along each axis", extent.x, extent.y, extent.z, least))
+        }
         let nativeVoxel = Float(pow(scan.spacingMM.x * scan.spacingMM.y * scan.spacingMM.z, 1.0 / 3) / input.voxelSizeMM)
         let size = input.voxelSizeMM
         let target = SIMD3(repeating: size)
@@ -180,6 +190,6 @@ public struct ScanPreprocessor: Sendable {
             }
         }
         let tensor = SparseTensor(sites: ActiveSet(coordinates: coordinates), channels: input.features.count, features: features)
-        return PreparedScan(tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM)
+        return PreparedScan(tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM, nativeSpacingMM: scan.spacingMM)
     }
 }

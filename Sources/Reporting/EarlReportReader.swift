@@ -41,6 +41,7 @@ public enum EarlReportReader: ResultReader {
                 content: .png(mosaic)))
         }
         let summary = EARLLabel.countSummary(report.results.map(\.label))
+        let warnings: [String] = report.results.flatMap { r in (r.warnings ?? []).map { "Warning, \(r.path): \($0)." } }
         return [
             ReportSection(
                 kind: kind, title: "EARL compliance of patient scans — \(path)", subject: path, checks: checks,
@@ -50,7 +51,7 @@ public enum EarlReportReader: ResultReader {
                         + (requirement.map { " Required: \($0.rawValue)." } ?? " No requirement was set: classification only.")
                 ] + (estimated.isEmpty ? [] : [
                     "The model's stage 1 was also trained to estimate \(estimated.joined(separator: ", ")) of the reconstruction (auxiliary targets from simulated scans): estimates, not measurements; they do not enter the label."
-                ]),
+                ]) + warnings,
                 tables: [table], figures: figures, provenance: report.provenance)
         ]
     }

@@ -78,6 +78,7 @@ struct EarlCheck: ParsableCommand {
             let volume = try loadFinite(path, read.nifti)
             let r = try classifier.classify(volume, path: path)
             results.append(r)
+            for warning in r.warnings ?? [] { warn("\(path): \(warning)") }
             let p = r.probabilities
             print(
                 String(

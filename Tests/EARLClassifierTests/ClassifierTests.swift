@@ -58,6 +58,30 @@ import EARLClassifier
         let back = try EARLModel.read(from: path)
         #expect(back.input == Self.input)
         #expect(test.map { back.classify($0.prepared, path: $0.name) } == results)
+        // The training scans' voxel sizes (4 mm cubes) travel with the model.
+        #expect(model.domain == ScanDomain(inPlaneVoxelMM: 4...4, axialVoxelMM: 4...4, scans: 30))
+        #expect(back.domain == model.domain)
+    }
+
+    /// The domain of a model's training scans: ranges over x and y (in
+    /// plane) and z, a warning only beyond 10 % outside them, a union for
+    /// ensembles, and ranges that must be ordered in a file.
+    @Test func scanDomainWarnsOutsideTheTrainingVoxelSizes() throws {
+        let domain = try #require(ScanDomain(spacings: [SIMD3(2.05, 2.05, 3), SIMD3(4.19, 4.19, 2.06), SIMD3(3, 3, 4.17)]))
+        #expect(domain == ScanDomain(inPlaneVoxelMM: 2.05...4.19, axialVoxelMM: 2.06...4.17, scans: 3))
+        #expect(ScanDomain(spacings: []) == nil)
+        // Inside, and within the 10 % margin (2.00 mm slices: 3 % under 2.06 mm; 4.6 mm: 9.8 % over 4.19).
+        for spacing in [SIMD3(2.05, 4.19, 2.06), SIMD3(2.34, 2.34, 2.0), SIMD3(4.6, 4.6, 4.5)] { #expect(domain.warning(for: spacing) == nil, "\(spacing)") }
+        #expect(
+            domain.warning(for: SIMD3(50, 50, 50))
+                == "voxels 50.00×50.00×50.00 mm lie outside the model's training scans (2.05–4.19 mm in plane, 2.06–4.17 mm axially, ±10 %): the label is an extrapolation")
+        for spacing in [SIMD3(1.8, 2.5, 2.5), SIMD3(2.5, 4.7, 2.5), SIMD3(2.5, 2.5, 1.8), SIMD3(0.5, 0.5, 20)] { #expect(domain.warning(for: spacing) != nil, "\(spacing)") }
+        let other = ScanDomain(inPlaneVoxelMM: 1.5...2.5, axialVoxelMM: 3...5, scans: 7)
+        #expect(domain.union(other) == ScanDomain(inPlaneVoxelMM: 1.5...4.19, axialVoxelMM: 2.06...5, scans: 10))
+        let data = try JSONEncoder().encode(domain)
+        #expect(try JSONDecoder().decode(ScanDomain.self, from: data) == domain)
+        let reversed = #"{"inPlaneVoxelMM": [4.19, 2.05], "axialVoxelMM": [2, 4], "scans": 3}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ScanDomain.self, from: Data(reversed.utf8)) }
     }
 
     /// An ensemble of n networks per stage is n single-network runs with
@@ -78,6 +102,9 @@ import EARLClassifier
         config.seed += 1
         let b = try EARLTraining.train(samples, configuration: config)
         let joined = try EARLModel.combine([a, b])
+        #expect(joined.domain == a.domain.map { $0.union(b.domain!) } && joined.domain?.scans == 24)
+        let unknown = try EARLModel(stage1: b.stage1, stage2: b.stage2, input: Self.input)
+        #expect(try EARLModel.combine([a, unknown]).domain == nil)
         let weights = { (m: EARLModel) in (m.stage1 + m.stage2).map { $0.parameters.map(\.value) } }
         #expect(weights(ensemble) == weights(joined))
         #expect(weights(a) != weights(b), "members trained with other seeds should differ")

@@ -237,4 +237,22 @@ import EARLClassifier
         let empty = Volume(nx: 20, ny: 20, nz: 10, spacingMM: SIMD3(4, 4, 4), voxels: [Float](repeating: 0, count: 4000))
         #expect(throws: InputError.self) { try ScanPreprocessor(input: input).prepare(empty, path: "air.nii") }
     }
+
+    /// A scan must span a slab (here, without slabs, eight 4 mm network
+    /// voxels: 32 mm) along every axis: 8 slices of a 4 mm scan are read,
+    /// 7 are refused in one line (a single slice got a label before).
+    @Test func tooSmallAFieldOfViewIsRefused() throws {
+        let scan = SyntheticScans.scan(seed: 8, label: .earl1, spacingMM: 4)
+        func slices(_ n: Int) -> Volume {
+            Volume(nx: scan.nx, ny: scan.ny, nz: n, spacingMM: scan.spacingMM, voxels: Array(scan.voxels[(scan.nz / 2) * scan.nx * scan.ny..<(scan.nz / 2 + n) * scan.nx * scan.ny]))
+        }
+        let pre = try ScanPreprocessor(input: input)
+        #expect(try pre.prepare(slices(8), path: "8.nii").bodyVoxels > 0)
+        do {
+            _ = try pre.prepare(slices(7), path: "7.nii")
+            Issue.record("a 28 mm scan was read")
+        } catch let error as InputError {
+            #expect(error.description == String(format: "7.nii: a %.0f×%.0f×28 mm field of view; the classifier reads at least 32 mm along each axis", Double(scan.nx) * 4, Double(scan.ny) * 4))
+        }
+    }
 }

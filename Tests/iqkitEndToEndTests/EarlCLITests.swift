@@ -55,6 +55,33 @@ import Testing
         #expect(html.contains("data:image/png;base64,"), "edge-image mosaic missing")
     }
 
+    /// A scan whose voxels lie outside the model's training scans still gets
+    /// its label (exit 0), with one warning line on stderr and the same
+    /// words in the JSON; a model without a recorded domain warns of nothing.
+    @Test func checkWarnsOutsideTheTrainingVoxelSizes() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = dir + "/plain.json", bounded = dir + "/bounded.json", scan = dir + "/patient.nii.gz"
+        try Self.writeModel(plain)
+        let model = try EARLModel.read(from: plain)
+        model.domain = ScanDomain(inPlaneVoxelMM: 2...4.1, axialVoxelMM: 2...4.1, scans: 9)
+        try model.write(to: bounded)
+        let sim = try CLIRunner.run(["simulate", "patient", scan, "--voxel-mm", "8", "--matrix", "50", "--bed-positions", "1", "--fwhm-mm", "6", "--supersampling", "1"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let quiet = try CLIRunner.run(["earl", "check", scan, "--model", plain])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+        let check = try CLIRunner.run(["earl", "check", scan, "--model", bounded, "--json", dir + "/c.json"])
+        let warning = "voxels 8.00×8.00×8.00 mm lie outside the model's training scans (2.00–4.10 mm in plane, 2.00–4.10 mm axially, ±10 %): the label is an extrapolation"
+        #expect(check.status == 0 && check.stderr == "iqkit: warning: \(scan): \(warning)\n", "\(check.stderr)")
+        #expect(check.stdout == quiet.stdout)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/c.json"))) as? [String: Any]
+        #expect((report?["results"] as? [[String: Any]])?.first?["warnings"] as? [String] == [warning])
+        let rendered = try CLIRunner.run(["report", dir + "/c.json", "--out", dir + "/report"])
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
+        #expect(html.contains("the label is an extrapolation"))
+    }
+
     /// `earl combine` joins models into an ensemble that `earl check` reads
     /// and whose P(clinical) is the mean of its members'; models expecting
     /// other preprocessing, a single model or an output that is an input
