@@ -441,28 +441,31 @@ public struct PatientCorpus {
     /// Labels settings, renders every scan into `folder` (with `extension`
     /// ".nii" or ".nii.gz"), and writes `labels.csv` (the format of `iqkit
     /// earl train`) and `corpus.json`. The folder is checked before the
-    /// labelling and made after it.
+    /// labelling and made after it; the files appear only once all of them
+    /// were written (`StagedFolder`).
     public func write(to folder: String, fileExtension: String = ".nii.gz", progress: Bool? = nil) throws -> Manifest {
         try FileChecks.requireOutputFolder(folder)
         let labelling = ProgressReporter("labelling settings (IEC phantom vs EARL bands)", total: settingsNeeded, enabled: progress)
         let (settings, rejected) = try labelSettings(progress: labelling)
         labelling.finish()
-        try AtomicOutput.makeFolder(folder)
         var scans = plan(settings)
         for i in scans.indices { scans[i].file = String(format: "scan-%04d", i) + fileExtension }
-        let rendering = ProgressReporter("rendering \(options.split.rawValue) scans", total: scans.count, enabled: progress)
-        for scan in scans {
-            let image = render(scan, setting: settings[scan.settingID].setting)
-            try NIfTIWriter.write(image, to: folder + "/" + scan.file)
-            rendering.advance(note: scan.file)
-        }
-        rendering.finish()
         var counts: [String: Int] = [:]
         for s in scans { counts[s.label.rawValue, default: 0] += 1 }
         let manifest = Manifest(options: options, settings: settings, scans: scans, rejectedSettings: rejected, labelCounts: counts)
-        try AtomicOutput.write(Self.labelsCSV(scans, settings: settings), to: folder + "/labels.csv")
-        try AtomicOutput.write(Self.auxiliaryCSV(scans, settings: settings).render(order: scans.map(\.file)), to: folder + "/auxiliary.csv")
-        try ResultJSON.write(manifest, to: folder + "/corpus.json")
+        // All or nothing: a run that fails part-way leaves no scans behind.
+        try StagedFolder.write(to: folder) { staged in
+            let rendering = ProgressReporter("rendering \(options.split.rawValue) scans", total: scans.count, enabled: progress)
+            defer { rendering.finish() }
+            for scan in scans {
+                let image = render(scan, setting: settings[scan.settingID].setting)
+                try NIfTIWriter.write(image, to: staged.stagedPath(scan.file))
+                rendering.advance(note: scan.file)
+            }
+            try AtomicOutput.write(Self.labelsCSV(scans, settings: settings), to: staged.stagedPath("labels.csv"))
+            try AtomicOutput.write(Self.auxiliaryCSV(scans, settings: settings).render(order: scans.map(\.file)), to: staged.stagedPath("auxiliary.csv"))
+            try ResultJSON.write(manifest, to: staged.stagedPath("corpus.json"))
+        }
         return manifest
     }
 

@@ -27,9 +27,13 @@ public struct GaussianFilter: Sendable {
     }
 
     /// Throws unless every FWHM is finite and non-negative.
+    /// The widest filter accepted, in mm: beyond any body's size (a 10¹⁸ mm
+    /// FWHM trapped converting its kernel radius to Int).
+    public static let maxFWHMMM = 1000.0
+
     public func validate() throws {
-        for axis in 0..<3 where !(fwhmMM[axis].isFinite && fwhmMM[axis] >= 0) {
-            throw InputError.invalidSetting(name: "--fwhm-mm", problem: "FWHM must be a finite number ≥ 0 mm, got \(fwhmMM[axis])")
+        for axis in 0..<3 where !(0...Self.maxFWHMMM).contains(fwhmMM[axis]) {
+            throw InputError.invalidSetting(name: "--fwhm-mm", problem: "FWHM must be 0…\(Int(Self.maxFWHMMM)) mm, got \(fwhmMM[axis])")
         }
     }
 

@@ -46,11 +46,18 @@ public struct VesselSeries: Sendable {
     /// and each dose × repetition.
     public var progressSteps: Int { dosesMGy.count * repetitions + (recons.contains("DL") ? 1 : 0) }
 
-    /// Writes everything under `folder`; returns the manifest's path.
+    /// Writes everything under `folder`, all or nothing (`StagedFolder`);
+    /// returns the manifest's path.
     /// - Parameter progress: called after each of the `progressSteps` steps
     ///   with a note on what was done.
     public func write(to folder: String, progress: ((String) -> Void)? = nil) throws -> String {
-        try AtomicOutput.makeFolder(folder)
+        try StagedFolder.write(to: folder) { staged in
+            try writeFiles(into: staged.staging, progress: progress)
+            return staged.folder + "/manifest.yaml"
+        }
+    }
+
+    private func writeFiles(into folder: String, progress: ((String) -> Void)?) throws {
         try AtomicOutput.makeFolder(folder + "/truth")
         var ph = phantom
         ph.seed = seed
@@ -111,9 +118,7 @@ public struct VesselSeries: Sendable {
                 progress?(String(format: "%g mGy, repetition %d", dose, rep))
             }
         }
-        let manifest = folder + "/manifest.yaml"
-        try AtomicOutput.write(lines.joined(separator: "\n") + "\n", to: manifest)
-        return manifest
+        try AtomicOutput.write(lines.joined(separator: "\n") + "\n", to: folder + "/manifest.yaml")
     }
 
     /// Writes the recons of one acquisition side by side (gzip is single-threaded),

@@ -6,49 +6,26 @@ import IQCore
 /// renamed into place only when all of them succeeded, so that a failed run
 /// leaves no masks (and no folder it created) behind.
 struct MaskStaging: Sendable {
-    /// The folder as the user named it, without trailing slashes.
-    let folder: String
-    let staging: String
+    let folder: StagedFolder
     let names: [String]
-    let createdFolder: Bool
 
     init(folder given: String, manifest: SeriesManifest) throws {
-        var folder = given
-        while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
-        self.folder = folder
+        var path = given
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         names = manifest.acquisitions.enumerated().map { k, acq in SeriesAnalysis.maskFileName(index: k, path: acq.path) }
         let inputs = [manifest.path] + Set(manifest.acquisitions.flatMap { [$0.resolvedPath, $0.truthMask, $0.truthRadius, $0.truthCentreline].compactMap { $0 } }).sorted()
-        for name in names { try FileChecks.requireDistinct(output: folder + "/" + name, inputs: inputs) }
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
-        if exists && !isDirectory.boolValue { throw InputError.cannotWrite(path: folder, problem: "not a folder") }
-        try AtomicOutput.makeFolder(folder)
-        createdFolder = !exists
-        staging = folder + "/.iqkit-masks-\(getpid())-\(UUID().uuidString)"
-        do {
-            try AtomicOutput.makeFolder(staging)
-        } catch {
-            if createdFolder { try? FileManager.default.removeItem(atPath: folder) }
-            throw error
-        }
+        for name in names { try FileChecks.requireDistinct(output: path + "/" + name, inputs: inputs) }
+        folder = try StagedFolder(path)
     }
 
-    func stagedPath(_ k: Int) -> String { staging + "/" + names[k] }
-    func finalPath(_ k: Int) -> String { folder + "/" + names[k] }
+    func stagedPath(_ k: Int) -> String { folder.stagedPath(names[k]) }
+    func finalPath(_ k: Int) -> String { folder.folder + "/" + names[k] }
 
     /// Moves every mask into the folder (each rename is atomic) and removes the staging folder.
-    func commit() throws {
-        for k in names.indices { try AtomicOutput.commit(stagedPath(k), to: finalPath(k)) }
-        try? FileManager.default.removeItem(atPath: staging)
-    }
+    func commit() throws { try folder.commit() }
 
     /// Removes the staged masks, and the folder when this run created it and it is empty.
-    func discard() {
-        try? FileManager.default.removeItem(atPath: staging)
-        if createdFolder, (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-    }
+    func discard() { folder.discard() }
 }
 
 extension SeriesAnalysis {

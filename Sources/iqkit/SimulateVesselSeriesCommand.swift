@@ -23,7 +23,7 @@ struct SimulateVesselSeries: ParsableCommand {
     var imageNoiseHU: Double?
 
     func validate() throws {
-        guard !doses.isEmpty, doses.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--doses must be positive mGy values") }
+        guard !doses.isEmpty, doses.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1000 }) else { throw ValidationError("--doses must be CTDIvol values in (0, 1000] mGy") }
         guard !recons.isEmpty, recons.allSatisfy(VesselSeries.knownRecons.contains) else { throw ValidationError("--recons must be among FBP, iterative, DL") }
         guard (1...20).contains(repetitions) else { throw ValidationError("--repetitions must be 1…20") }
         guard voxelMM.isFinite, (0.2...2).contains(voxelMM) else { throw ValidationError("--voxel-mm must be 0.2…2 mm") }

@@ -79,7 +79,7 @@ import VesselPhantom
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/kept").isEmpty)
         // A masks "folder" that is a file is refused before any analysis.
         manifest.acquisitions = [manifest.acquisitions[0]]
-        #expect(throws: InputError.cannotWrite(path: manifest.path, problem: "not a folder")) {
+        #expect(throws: InputError.cannotWrite(path: manifest.path, problem: "a file of that name exists; expected a folder")) {
             _ = try SeriesAnalysis.run(manifest, options: .init(masksFolder: manifest.path))
         }
     }

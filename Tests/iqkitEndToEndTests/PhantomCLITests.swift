@@ -43,6 +43,10 @@ import Testing
         #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("m.yaml"), "\(run.stderr)")
         let missing = try CLIRunner.run(["phantom", "analyze", dir + "/none.yaml"])
         #expect(missing.status == 2 && missing.stderr.contains("no such file"))
+        // A dose whose file name cannot be written once left truth/ and empty folders behind.
+        let dose = try CLIRunner.run(["simulate", "vessel-series", dir + "/series", "--doses", "1e308"])
+        #expect(dose.status == 2 && dose.stderr.contains("--doses must be CTDIvol values in (0, 1000] mGy"), "\(dose.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/series"))
     }
 
     /// A CT volume with NaN voxels around a vessel (the graph cut's weights
