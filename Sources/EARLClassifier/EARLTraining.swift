@@ -353,6 +353,23 @@ private final class StageRuns: @unchecked Sendable {
 
 /// Training and cross-validation of the two-stage classifier from labelled scans.
 public enum EARLTraining {
+    /// Which class a stage would train without ("stage 1 (clinical/compliant)
+    /// needs samples of both classes; there are no clinical scans"), or nil
+    /// when both stages have both of theirs.
+    static func missingClasses(_ samples: [EARLSample]) -> String? {
+        let labels = Set(samples.map(\.label))
+        let stages: [(String, [Set<EARLLabel>])] = [
+            ("stage 1 (clinical/compliant)", [[.clinical], [.earl1, .earl2]]), ("stage 2 (earl1/earl2)", [[.earl1], [.earl2]]),
+        ]
+        for (name, classes) in stages {
+            if let absent = classes.first(where: { labels.isDisjoint(with: $0) }) {
+                let names = absent.map(\.rawValue).sorted().joined(separator: " or ")
+                return "\(name) needs samples of both classes; there are no \(names) scans"
+            }
+        }
+        return nil
+    }
+
     /// Preprocesses one labelled scan.
     public static func sample(_ volume: Volume, name: String, group: String? = nil, label: EARLLabel, input: InputSpecification) throws -> EARLSample {
         let prepared = try ScanPreprocessor(input: input).prepare(volume, path: name)
@@ -364,12 +381,10 @@ public enum EARLTraining {
     /// validation split of whole groups for early stopping.
     /// - Throws: `InputError.invalidData` when a stage lacks one of its classes.
     public static func train(_ samples: [EARLSample], configuration: EARLTrainingConfiguration, log: ((String) -> Void)? = nil) throws -> EARLModel {
+        if let problem = missingClasses(samples) { throw InputError.invalidData(path: "training set", problem: problem) }
         let stage1Labels = samples.map { $0.label.isCompliant ? 1 : 0 }
         let compliant = samples.filter { $0.label.isCompliant }
         let stage2Labels = compliant.map { $0.label == .earl2 ? 1 : 0 }
-        for (name, labels) in [("stage 1 (clinical/compliant)", stage1Labels), ("stage 2 (earl1/earl2)", stage2Labels)] where Set(labels).count < 2 {
-            throw InputError.invalidData(path: "training set", problem: "\(name) needs samples of both classes")
-        }
         let stage1Targets = try configuration.stage1EdgeSD.map { sd in try samples.map { try stage1Target($0, sd: sd) } }
         var stage1Architecture = configuration.stage1Architecture
         var stage1Regression: [[Double]]?
@@ -553,6 +568,15 @@ public enum EARLTraining {
             throw InputError.invalidSetting(name: "fold", problem: "fold \(bad) is not in 1…\(k)")
         }
         let fold = foldAssignment(samples, folds: k, seed: configuration.foldSeed ?? configuration.seed)
+        // Every fold to run is checked before the first trains, so that a split
+        // too fine for the scans is refused at once, naming the fold.
+        for f in 0..<k where only?.contains(f + 1) ?? true {
+            let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }
+            if samples.indices.contains(where: { fold[$0] == f }), let problem = missingClasses(trainSet) {
+                throw InputError.invalidData(
+                    path: "training set", problem: "fold \(f + 1) of \(k) would train without a class: \(problem) among its training scans; give more scans or fewer folds")
+            }
+        }
         var report = CrossValidationReport(foldCount: k)
         for f in 0..<k where only?.contains(f + 1) ?? true {
             let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }

@@ -398,6 +398,28 @@ import EARLClassifier
         #expect(EdgeDistanceBin.bins(plain.predictions).isEmpty)
     }
 
+    /// Training refuses a stage without both of its classes, naming the
+    /// class; a cross-validation refuses, before any fold trains, a split
+    /// that leaves some fold's training scans without one, naming the fold.
+    @Test func missingClassesAreNamed() throws {
+        var samples = try Self.samples(0..<1)  // one anatomy: a clinical, an EARL1 and an EARL2 scan
+        for i in samples.indices { samples[i].group = "g\(i)" }
+        var config = Self.configuration
+        config.training.maxEpochs = 1
+        func refusal(_ body: () throws -> Void) -> String? {
+            do { try body() } catch let error as InputError { return error.description } catch { return "\(error)" }
+            return nil
+        }
+        #expect(
+            refusal { _ = try EARLTraining.train(samples.filter { $0.label != .clinical }, configuration: config) }
+                == "training set: stage 1 (clinical/compliant) needs samples of both classes; there are no clinical scans")
+        #expect(
+            refusal { _ = try EARLTraining.train(samples.filter { $0.label != .earl2 }, configuration: config) }
+                == "training set: stage 2 (earl1/earl2) needs samples of both classes; there are no earl2 scans")
+        let cv = refusal { _ = try EARLTraining.crossValidate(samples, folds: 3, configuration: config) }
+        #expect(cv?.hasPrefix("training set: fold ") == true && cv?.hasSuffix(" of 3 would train without a class: stage 1 (clinical/compliant) needs samples of both classes; there are no clinical scans among its training scans; give more scans or fewer folds") == true, "\(cv ?? "accepted")")
+    }
+
     /// A check result with these probabilities. The label follows from them;
     /// `label` only says which one the call site expects.
     static func result(_ label: EARLLabel, clinical: Double, earl2: Double) -> EARLCheckResult {
