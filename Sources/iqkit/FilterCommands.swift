@@ -54,9 +54,13 @@ struct Edge: ParsableCommand {
 /// policy every command states, applied once here so that no analysis (a
 /// graph cut's weights, a phantom's search) meets a NaN.
 func loadFinite(_ path: String, _ options: NIfTIReadOptions) throws -> Volume {
-    var volume = try NIfTIReader.read(path, options: options).volume
-    let replaced = volume.replaceNonFinite(with: 0)
-    if replaced > 0 { warn("\(path): \(replaced) NaN/Inf voxels are treated as 0") }
+    let loaded = try NIfTIReader.read(path, options: options)
+    var volume = loaded.volume
+    // The reader counted them on all cores; no second pass over a clean scan.
+    if loaded.source.nonFiniteVoxels > 0 {
+        volume.replaceNonFinite(with: 0)
+        warn("\(path): \(loaded.source.nonFiniteVoxels) NaN/Inf voxels are treated as 0")
+    }
     return volume
 }
 
