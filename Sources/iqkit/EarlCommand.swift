@@ -394,13 +394,18 @@ struct EarlEvaluate: ParsableCommand {
             provenance: Provenance(
                 inputs: try [modelPath, labels].map(Provenance.Input.hashing), settings: ["model": modelPath, "data": data, "scans": String(entries.count)]))
         let progress = ProgressReporter("classifying", total: entries.count)
+        var outside: [String] = []
         for e in entries {
             let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
             let result = try classifier.classify(try loadFinite(path, read.nifti), path: e.file)
             evaluation.add(name: e.file, truth: e.label, result: result, edgeDistance: e.edgeDistance)
+            if result.warnings != nil { outside.append(e.file) }
             progress.advance(note: "\(e.file): \(result.label.rawValue) (truth \(e.label.rawValue))")
         }
         progress.finish()
+        if let first = outside.first {
+            warn("\(outside.count) of \(entries.count) scans (\(first)\(outside.count > 1 ? ", …" : "")) lie outside the voxel sizes of the model's training scans: their scores measure extrapolation")
+        }
         let text = "\(entries.count) scans\n\n\(evaluation.markdown)"
         print(text)
         if let report { try AtomicOutput.write(text + "\n", to: report) }

@@ -80,6 +80,14 @@ import Testing
         #expect(rendered.status == 0, "\(rendered.stderr)")
         let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
         #expect(html.contains("the label is an extrapolation"))
+        // `earl evaluate` says how many of its scans lie outside, once.
+        try "patient.nii.gz,clinical\n".write(toFile: dir + "/labels.csv", atomically: true, encoding: .utf8)
+        let evaluate = try CLIRunner.run(["earl", "evaluate", "--data", dir, "--labels", dir + "/labels.csv", "--model", bounded])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(
+            evaluate.stderr.split(separator: "\n").filter { $0.hasPrefix("iqkit: warning:") }
+                == ["iqkit: warning: 1 of 1 scans (patient.nii.gz) lie outside the voxel sizes of the model's training scans: their scores measure extrapolation"],
+            "\(evaluate.stderr)")
     }
 
     /// `earl combine` joins models into an ensemble that `earl check` reads
