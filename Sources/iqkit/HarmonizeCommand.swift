@@ -39,14 +39,16 @@ struct Harmonize: ParsableCommand {
         let provenance = Provenance(inputs: try options.provenanceInputs(phantom) + apply.map(Provenance.Input.hashing), settings: settings)
         var result = try Harmonizer(analyzer: analyzer).search(volume, path: phantom, standard: band, provenance: provenance)
         if let fwhm = result.recommendedFWHMMM, let out {
-            try AtomicOutput.makeFolder(out)
-            for (scan, target) in zip(apply, targets) {
-                let image = try loadFinite(scan, options.read.nifti)
-                var filtered = GaussianFilter(fwhmMM: fwhm).apply(to: image)
-                filtered.descrip = String(format: "iqkit harmonized to %@: %.1f mm FWHM", band.name, fwhm)
-                try NIfTIWriter.write(filtered, to: target)
-                let hash = try Provenance.Input.hashing(scan).sha256
-                result.applied.append(HarmonizationResult.Applied(input: scan, output: target, inputSHA256: hash))
+            // All the filtered scans or none: a scan whose voxels turn out unreadable leaves no others behind.
+            result.applied = try StagedFolder.write(to: out) { staged in
+                try zip(apply, targets).map { scan, target in
+                    let image = try loadFinite(scan, options.read.nifti)
+                    var filtered = GaussianFilter(fwhmMM: fwhm).apply(to: image)
+                    filtered.descrip = String(format: "iqkit harmonized to %@: %.1f mm FWHM", band.name, fwhm)
+                    try NIfTIWriter.write(filtered, to: staged.stagedPath(URL(fileURLWithPath: target).lastPathComponent))
+                    let hash = try Provenance.Input.hashing(scan).sha256
+                    return HarmonizationResult.Applied(input: scan, output: target, inputSHA256: hash)
+                }
             }
         }
         if let json { try ResultJSON.write(result, to: json) }

@@ -1,4 +1,5 @@
 import Foundation
+import IQCore
 import Testing
 
 @Suite struct NemaCLITests {
@@ -33,6 +34,17 @@ import Testing
         #expect(h?["recommendedFWHMMM"] as? Double != nil)
         r = try CLIRunner.run(["nema", "analyze", dir + "/harmonized/sharp.nii.gz", "--standard", "earl1", "--json", dir + "/after.json"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        // A second scan whose voxels are cut short (its header reads fine): exit 2, and
+        // neither filtered scan nor the folder is left (the first was written once).
+        let full = try Data(contentsOf: URL(fileURLWithPath: sharp))
+        try FileManager.default.createDirectory(atPath: dir + "/cut", withIntermediateDirectories: true)
+        try NIfTIWriter.write(try NIfTIReader.read(sharp).volume, to: dir + "/cut/whole.nii")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/cut/whole.nii"))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: dir + "/cut/half.nii"))
+        r = try CLIRunner.run(["harmonize", "--phantom", sharp, "--standard", "earl1", "--apply", dir + "/cut/whole.nii", dir + "/cut/half.nii", "--out", dir + "/staged"])
+        #expect(r.status == 2 && r.stderr.contains("half.nii: incomplete voxel data"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/staged"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sharp)) == full)
 
         // Reports: passing results exit 0; a failing one exits 1 after writing HTML, TSV and JUnit.
         r = try CLIRunner.run(["report", dir + "/after.json", dir + "/h.json", "--out", dir + "/report-pass"])
