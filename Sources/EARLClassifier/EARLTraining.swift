@@ -568,20 +568,20 @@ public enum EARLTraining {
             throw InputError.invalidSetting(name: "fold", problem: "fold \(bad) is not in 1…\(k)")
         }
         let fold = foldAssignment(samples, folds: k, seed: configuration.foldSeed ?? configuration.seed)
-        // Every fold to run is checked before the first trains, so that a split
-        // too fine for the scans is refused at once, naming the fold.
-        for f in 0..<k where only?.contains(f + 1) ?? true {
-            let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }
-            if samples.indices.contains(where: { fold[$0] == f }), let problem = missingClasses(trainSet) {
+        // The folds to run (a fold without scans has nothing to test), each
+        // checked before the first trains, so that a split too fine for the
+        // scans is refused at once, naming the fold.
+        let runs = (0..<k).filter { f in only?.contains(f + 1) ?? true }.map { f in
+            (f, samples.indices.filter { fold[$0] != f }.map { samples[$0] }, samples.indices.filter { fold[$0] == f }.map { samples[$0] })
+        }.filter { !$0.2.isEmpty }
+        for (f, trainSet, _) in runs {
+            if let problem = missingClasses(trainSet) {
                 throw InputError.invalidData(
                     path: "training set", problem: "fold \(f + 1) of \(k) would train without a class: \(problem) among its training scans; give more scans or fewer folds")
             }
         }
         var report = CrossValidationReport(foldCount: k)
-        for f in 0..<k where only?.contains(f + 1) ?? true {
-            let trainSet = samples.indices.filter { fold[$0] != f }.map { samples[$0] }
-            let test = samples.indices.filter { fold[$0] == f }.map { samples[$0] }
-            if test.isEmpty { continue }
+        for (f, trainSet, test) in runs {
             log?("fold \(f + 1)/\(k): \(trainSet.count) training, \(test.count) test scans")
             let model = try train(trainSet, configuration: configuration, log: log)
             var record = CrossValidationReport.Fold(testNames: test.map(\.name))

@@ -81,7 +81,8 @@ public struct Architecture: Codable, Equatable, Sendable {
     public static let maxParameters = 1 << 26
 
     /// The problem with the layer chain (channel counts that do not meet,
-    /// layers on the wrong side of the pooling…), or nil when it is valid.
+    /// layers on the wrong side of the pooling, a layer wider than
+    /// `maxWidth` or more than `maxParameters` in all…), or nil when it is valid.
     public var problem: String? {
         var width = inputChannels
         var pooled = false
