@@ -64,12 +64,23 @@ public enum FileChecks {
 
     /// Refuses an output path that would overwrite one of the inputs.
     public static func requireDistinct(output: String, inputs: [String]) throws {
-        let out = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
-        for input in inputs {
-            let resolved = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
-            if resolved == out {
-                throw InputError.invalidSetting(name: output, problem: "output path is the same as the input \(input); inputs are never overwritten")
+        let out = resolved(output)
+        if let input = inputs.first(where: { resolved($0) == out }) {
+            throw InputError.invalidSetting(name: output, problem: "output path is the same as the input \(input); inputs are never overwritten")
+        }
+    }
+
+    /// Refuses two outputs of one run at the same path (files, or the folder
+    /// of several), before any is written; nil entries (options not given)
+    /// are skipped.
+    public static func requireDistinct(outputs: [String?]) throws {
+        var seen: [String: String] = [:]
+        for output in outputs.compactMap({ $0 }) {
+            if let first = seen.updateValue(output, forKey: resolved(output)) {
+                throw InputError.invalidSetting(name: output, problem: "\(first) is written there too")
             }
         }
     }
+
+    private static func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
 }

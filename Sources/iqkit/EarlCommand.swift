@@ -198,8 +198,12 @@ struct EarlTrain: ParsableCommand {
     }
 
     func run() throws {
-        for output in [out, report, cvJSON].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels] + [auxiliary].compactMap { $0 }) }
+        let outputs = [out, report, cvJSON].compactMap { $0 }
+        for output in outputs { try FileChecks.requireOutput(output, inputs: [labels] + [auxiliary].compactMap { $0 }) }
+        try FileChecks.requireDistinct(outputs: outputs)
         let entries = try LabelsCSV.parse(path: labels)
+        let scanPaths = entries.map { URL(fileURLWithPath: data).appendingPathComponent($0.file).path }
+        for output in outputs { try FileChecks.requireDistinct(output: output, inputs: scanPaths) }
         let auxiliaryTable = try auxiliary.map { try AuxiliaryCSV.parse(path: $0) }
         if let auxiliary, let auxiliaryTable, let missing = entries.first(where: { auxiliaryTable.values[$0.file] == nil }) {
             throw InputError.invalidData(path: auxiliary, problem: "no row for \(missing.file), which \(labels) lists")
@@ -223,8 +227,7 @@ struct EarlTrain: ParsableCommand {
             }
         }
         var samples: [EARLSample] = []
-        for e in entries {
-            let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
+        for (e, path) in zip(entries, scanPaths) {
             let volume = try loadFinite(path, read.nifti)
             var sample = try EARLTraining.sample(volume, name: e.file, group: e.group, label: e.label, input: input)
             sample.edgeDistance = e.edgeDistance
@@ -356,6 +359,7 @@ struct EarlCrossValidationMerge: ParsableCommand {
 
     func run() throws {
         for output in [report, json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: reports) }
+        try FileChecks.requireDistinct(outputs: [report, json])
         let parts = try reports.map { path in (path: path, report: try ResultJSON.read(CrossValidationReport.self, from: path, kind: "a cross-validation report")) }
         var merged = try CrossValidationReport.merge(parts)
         merged.targets = minimum.targets
@@ -385,8 +389,12 @@ struct EarlEvaluate: ParsableCommand {
     @OptionGroup var read: ReadOptions
 
     func run() throws {
-        for output in [json, report].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [labels] + [model].compactMap { $0 }) }
+        let outputs = [json, report].compactMap { $0 }
+        for output in outputs { try FileChecks.requireOutput(output, inputs: [labels] + [model].compactMap { $0 }) }
+        try FileChecks.requireDistinct(outputs: outputs)
         let entries = try LabelsCSV.parse(path: labels)
+        let scanPaths = entries.map { URL(fileURLWithPath: data).appendingPathComponent($0.file).path }
+        for output in outputs { try FileChecks.requireDistinct(output: output, inputs: scanPaths) }
         let modelPath = try model ?? DefaultEARLModel.path()
         let classifier = try EARLModel.read(from: modelPath)
         var evaluation = EvaluationReport(
@@ -395,8 +403,7 @@ struct EarlEvaluate: ParsableCommand {
                 inputs: try [modelPath, labels].map(Provenance.Input.hashing), settings: ["model": modelPath, "data": data, "scans": String(entries.count)]))
         let progress = ProgressReporter("classifying", total: entries.count)
         var outside: [String] = []
-        for e in entries {
-            let path = URL(fileURLWithPath: data).appendingPathComponent(e.file).path
+        for (e, path) in zip(entries, scanPaths) {
             let result = try classifier.classify(try loadFinite(path, read.nifti), path: e.file)
             evaluation.add(name: e.file, truth: e.label, result: result, edgeDistance: e.edgeDistance)
             if result.warnings != nil { outside.append(e.file) }

@@ -40,8 +40,9 @@ struct EarlLabel: ParsableCommand {
         let folder = URL(fileURLWithPath: pairs).deletingLastPathComponent()
         func resolved(_ path: String) -> String { path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path }
         let resultPaths = Set(list.map { resolved($0.phantomResult) }).sorted()
-        for output in [out] + [json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [pairs] + resultPaths) }
-        if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
+        let scanPaths = data.map { data in list.map { data + "/" + $0.scan } } ?? []
+        for output in [out] + [json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [pairs] + resultPaths + scanPaths) }
+        try FileChecks.requireDistinct(outputs: [out, json])
         var spacings: [String: SIMD3<Double>] = [:]
         if let data {
             for pair in list { spacings[pair.scan] = try NIfTIReader.spacingMM(data + "/" + pair.scan, options: read.nifti) }

@@ -22,13 +22,14 @@ struct Harmonize: ParsableCommand {
     func run() throws {
         let band = try PhantomData.standard(standard)
         let inputs = [phantom] + apply
-        if let json { try FileChecks.requireOutput(json, inputs: inputs) }
         // The filtered scans' paths too, before the search: the folder is made later.
         let targets = out.map { out in apply.map { out + "/" + URL(fileURLWithPath: $0).lastPathComponent } } ?? []
         for target in targets { try FileChecks.requireDistinct(output: target, inputs: inputs) }
         if Set(targets).count < targets.count {
             throw InputError.invalidSetting(name: "--apply", problem: "two scans share a file name; their filtered copies in \(out ?? "") would overwrite each other")
         }
+        try FileChecks.requireDistinct(outputs: [json, out] + targets)
+        if let json { try FileChecks.requireOutput(json, inputs: inputs) }
         if let out { try FileChecks.requireOutputFolder(out) }
         let volume = try loadFinite(phantom, options.read.nifti)
         // Check the scans before the search so bad input fails fast and writes nothing.

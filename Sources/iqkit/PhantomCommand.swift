@@ -25,8 +25,10 @@ struct PhantomAnalyze: ParsableCommand {
     func run() throws {
         let m = try SeriesManifest.read(manifest)
         if let json {
-            try FileChecks.requireOutput(json, inputs: [manifest] + m.acquisitions.map(\.resolvedPath))
+            let truth = m.acquisitions.flatMap { [$0.truthMask, $0.truthRadius, $0.truthCentreline].compactMap { $0 } }
+            try FileChecks.requireOutput(json, inputs: [manifest] + m.acquisitions.map(\.resolvedPath) + truth)
         }
+        try FileChecks.requireDistinct(outputs: [json, masks])
         let progress = ProgressReporter("analysed", total: m.acquisitions.count)
         let result: SeriesResult
         do {
@@ -50,6 +52,8 @@ struct PhantomSegment: ParsableCommand {
 
     func run() throws {
         try FileChecks.requireOutput(output, inputs: [input])
+        if let vesselness { try FileChecks.requireOutput(vesselness, inputs: [input]) }
+        try FileChecks.requireDistinct(outputs: [output, vesselness])
         let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
         timer.lap("read")

@@ -15,6 +15,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         guard !results.isEmpty else { throw ValidationError("give at least one result file") }
+        try FileChecks.requireDistinct(outputs: [out, out + "/index.html", out + "/results.tsv", junit])
         try FileChecks.requireOutputFolder(out)
         for name in ["index.html", "results.tsv"] { try FileChecks.requireDistinct(output: out + "/" + name, inputs: results) }
         if let junit { try FileChecks.requireOutput(junit, inputs: results) }

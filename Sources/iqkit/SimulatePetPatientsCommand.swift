@@ -91,7 +91,7 @@ struct SimulateRelabel: ParsableCommand {
         for output in [out] + [json].compactMap({ $0 }) {
             try FileChecks.requireOutput(output, inputs: inputs)
         }
-        if let json { try FileChecks.requireDistinct(output: json, inputs: [out]) }
+        try FileChecks.requireDistinct(outputs: [out, json])
         let settings = manifest.settingsInUse.count
         let progress = ProgressReporter("phantom scans of \(settings) settings", total: settings)
         var result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, placement: placement, labeller: try .standard(), manifestPath: path, progress: progress)

@@ -160,4 +160,38 @@ import Testing
         #expect(r.status == 2 && r.stderr.contains("share a file name") && r.stdout.isEmpty, "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/h"))
     }
+
+    /// No output lands on an input or on another output of the same run,
+    /// checked before anything is written: `phantom segment --vesselness`
+    /// overwrote its input, and `report --junit` naming the report folder
+    /// failed only after the report was written (2026-12-07).
+    @Test func outputsLandOnNeitherInputsNorEachOther() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let scan = dir + "/patient.nii.gz", model = dir + "/model.json", result = dir + "/result.json"
+        let sim = try CLIRunner.run(["simulate", "patient", scan, "--voxel-mm", "8", "--matrix", "50", "--bed-positions", "1", "--fwhm-mm", "6", "--supersampling", "1"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        try EarlCLITests.writeModel(model)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: result))
+        try "patient.nii.gz,clinical\n".write(toFile: dir + "/labels.csv", atomically: true, encoding: .utf8)
+        let original = try Data(contentsOf: URL(fileURLWithPath: scan))
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        let cases: [([String], String)] = [
+            (["phantom", "segment", scan, dir + "/mask.nii", "--vesselness", scan], "inputs are never overwritten"),
+            (["phantom", "segment", scan, dir + "/mask.nii", "--vesselness", dir + "/mask.nii"], "is written there too"),
+            (["report", result, "--out", dir + "/report", "--junit", dir + "/report"], "is written there too"),
+            (["report", result, "--out", dir + "/report", "--junit", dir + "/report/index.html"], "is written there too"),
+            (["earl", "train", "--data", dir, "--labels", dir + "/labels.csv", "--out", scan], "inputs are never overwritten"),
+            (["earl", "train", "--data", dir, "--labels", dir + "/labels.csv", "--out", dir + "/m.json", "--report", dir + "/m.json"], "is written there too"),
+            (["earl", "evaluate", "--data", dir, "--labels", dir + "/labels.csv", "--model", model, "--json", scan], "inputs are never overwritten"),
+            (["earl", "evaluate", "--data", dir, "--labels", dir + "/labels.csv", "--model", model, "--json", dir + "/e", "--report", dir + "/e"], "is written there too"),
+            (["harmonize", "--phantom", scan, "--standard", "earl1", "--apply", scan, "--out", dir + "/h", "--json", dir + "/h/patient.nii.gz"], "is written there too"),
+        ]
+        for (args, problem) in cases {
+            let r = try CLIRunner.run(args)
+            #expect(r.status == 2 && r.stderr.contains(problem) && r.stderr.split(separator: "\n").count == 1, "\(args.prefix(2)): \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == before, "outputs were written")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scan)) == original)
+    }
 }
