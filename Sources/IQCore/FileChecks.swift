@@ -47,6 +47,13 @@ public enum FileChecks {
         try AtomicOutput.requireParentFolder(output)
     }
 
+    /// `requireOutput` for each of a run's output files, after checking that
+    /// no two of them share a path; nil entries (options not given) are skipped.
+    public static func requireOutputs(_ outputs: [String?], inputs: [String]) throws {
+        try requireDistinct(outputs: outputs)
+        for output in outputs.compactMap({ $0 }) { try requireOutput(output, inputs: inputs) }
+    }
+
     /// Checks an output folder before any work: it is a folder or can be made
     /// one (the nearest existing ancestor is a writable folder).
     public static func requireOutputFolder(_ folder: String) throws {

@@ -199,8 +199,7 @@ struct EarlTrain: ParsableCommand {
 
     func run() throws {
         let outputs = [out, report, cvJSON].compactMap { $0 }
-        for output in outputs { try FileChecks.requireOutput(output, inputs: [labels] + [auxiliary].compactMap { $0 }) }
-        try FileChecks.requireDistinct(outputs: outputs)
+        try FileChecks.requireOutputs(outputs, inputs: [labels] + [auxiliary].compactMap { $0 })
         let entries = try LabelsCSV.parse(path: labels)
         let scanPaths = entries.map { URL(fileURLWithPath: data).appendingPathComponent($0.file).path }
         for output in outputs { try FileChecks.requireDistinct(output: output, inputs: scanPaths) }
@@ -358,8 +357,7 @@ struct EarlCrossValidationMerge: ParsableCommand {
     @OptionGroup(title: "Targets (exit 1 when the pooled scores miss one; the outputs are written either way)") var minimum: AccuracyTargetOptions
 
     func run() throws {
-        for output in [report, json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: reports) }
-        try FileChecks.requireDistinct(outputs: [report, json])
+        try FileChecks.requireOutputs([report, json], inputs: reports)
         let parts = try reports.map { path in (path: path, report: try ResultJSON.read(CrossValidationReport.self, from: path, kind: "a cross-validation report")) }
         var merged = try CrossValidationReport.merge(parts)
         merged.targets = minimum.targets
@@ -390,8 +388,7 @@ struct EarlEvaluate: ParsableCommand {
 
     func run() throws {
         let outputs = [json, report].compactMap { $0 }
-        for output in outputs { try FileChecks.requireOutput(output, inputs: [labels] + [model].compactMap { $0 }) }
-        try FileChecks.requireDistinct(outputs: outputs)
+        try FileChecks.requireOutputs(outputs, inputs: [labels] + [model].compactMap { $0 })
         let entries = try LabelsCSV.parse(path: labels)
         let scanPaths = entries.map { URL(fileURLWithPath: data).appendingPathComponent($0.file).path }
         for output in outputs { try FileChecks.requireDistinct(output: output, inputs: scanPaths) }

@@ -41,8 +41,7 @@ struct EarlLabel: ParsableCommand {
         func resolved(_ path: String) -> String { path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path }
         let resultPaths = Set(list.map { resolved($0.phantomResult) }).sorted()
         let scanPaths = data.map { data in list.map { data + "/" + $0.scan } } ?? []
-        for output in [out] + [json].compactMap({ $0 }) { try FileChecks.requireOutput(output, inputs: [pairs] + resultPaths + scanPaths) }
-        try FileChecks.requireDistinct(outputs: [out, json])
+        try FileChecks.requireOutputs([out, json], inputs: [pairs] + resultPaths + scanPaths)
         var spacings: [String: SIMD3<Double>] = [:]
         if let data {
             for pair in list { spacings[pair.scan] = try NIfTIReader.spacingMM(data + "/" + pair.scan, options: read.nifti) }

@@ -51,9 +51,7 @@ struct PhantomSegment: ParsableCommand {
     @OptionGroup var read: ReadOptions
 
     func run() throws {
-        try FileChecks.requireOutput(output, inputs: [input])
-        if let vesselness { try FileChecks.requireOutput(vesselness, inputs: [input]) }
-        try FileChecks.requireDistinct(outputs: [output, vesselness])
+        try FileChecks.requireOutputs([output, vesselness], inputs: [input])
         let timer = PhaseTimer()
         let volume = try loadFinite(input, read.nifti)
         timer.lap("read")

@@ -86,12 +86,8 @@ struct SimulateRelabel: ParsableCommand {
 
     func run() throws {
         let path = corpus + "/corpus.json"
+        try FileChecks.requireOutputs([out, json], inputs: [path, corpus + "/labels.csv"])
         let manifest = try PatientCorpus.Manifest.read(from: path)
-        let inputs = [path, corpus + "/labels.csv"]
-        for output in [out] + [json].compactMap({ $0 }) {
-            try FileChecks.requireOutput(output, inputs: inputs)
-        }
-        try FileChecks.requireDistinct(outputs: [out, json])
         let settings = manifest.settingsInUse.count
         let progress = ProgressReporter("phantom scans of \(settings) settings", total: settings)
         var result = try PatientCorpus.relabel(manifest, phantomScans: phantomScans, placement: placement, labeller: try .standard(), manifestPath: path, progress: progress)
