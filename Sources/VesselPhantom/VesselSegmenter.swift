@@ -77,12 +77,20 @@ public struct VesselSegmenter: Sendable, Codable, Equatable {
     }
 
     /// Segments with a precomputed vesselness (0…1) and region of interest.
+    /// NaN/Inf voxels count as 0 HU, as in the filters (`GaussianFilter`,
+    /// `SymmetricSmoothing`): a NaN made a graph weight NaN, which the
+    /// max-flow graph refuses with a trap.
     public func segment(_ volume: Volume, vesselness v: [Float], roi: [Bool]) -> Output {
+        // Read where the band is built, so a finite volume costs no extra pass.
+        @inline(__always) func hu(_ i: Int) -> Float {
+            let x = volume.voxels[i]
+            return x.isFinite ? x : 0
+        }
         let n = volume.count
         let nx = volume.nx, ny = volume.ny, nz = volume.nz
         // Unary score in widths: > 0 favours vessel.
         @inline(__always) func score(_ i: Int) -> Double {
-            (Double(volume.voxels[i]) - thresholdHU) / widthHU + vesselnessWeight * Double(v[i])
+            (Double(hu(i)) - thresholdHU) / widthHU + vesselnessWeight * Double(v[i])
         }
         // 0 = background fixed, 1 = vessel fixed, 2 = band.
         var state = [UInt8](repeating: 0, count: n)
@@ -114,7 +122,7 @@ public struct VesselSegmenter: Sendable, Codable, Equatable {
                     let xx = x + sign * dx, yy = y + sign * dy, zz = z + sign * dz
                     if xx < 0 || yy < 0 || zz < 0 || xx >= nx || yy >= ny || zz >= nz { continue }
                     let j = xx + nx * (yy + ny * zz)
-                    let diff = Double(volume.voxels[i] - volume.voxels[j])
+                    let diff = Double(hu(i) - hu(j))
                     // Boykov–Jolly boundary weight, scaled by 1/distance (in units of the finest spacing).
                     let w = smoothness * exp(-diff * diff / twoSigma2) * minSpacing / step
                     if state[j] == 2 {

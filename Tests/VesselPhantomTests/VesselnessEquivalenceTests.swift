@@ -113,6 +113,30 @@ import VesselPhantom
         #expect(exact.bandVoxels == floored.bandVoxels)
     }
 
+    /// NaN voxels count as 0 HU in the graph cut: the same mask as with
+    /// zeros there, for the same vesselness and region (a NaN in the
+    /// background once made a graph weight NaN and trapped, 2026-12-07),
+    /// and the one-call `segment` runs through them.
+    @Test func graphCutReadsNaNAsZero() {
+        let volume = Self.tubes()
+        var withNaN = volume.voxels, withZero = volume.voxels
+        for z in 0..<volume.nz {
+            for x in 2..<6 {
+                let i = x + volume.nx * (30 + volume.ny * z)  // a background strip far from the tubes
+                withNaN[i] = .nan
+                withZero[i] = 0
+            }
+        }
+        let seg = VesselSegmenter()
+        let zero = volume.with(voxels: withZero)
+        let roi = seg.regionOfInterest(zero)
+        let v = seg.vesselness.apply(zero, roi: roi).value
+        let expected = seg.segment(zero, vesselness: v, roi: roi)
+        let got = seg.segment(volume.with(voxels: withNaN), vesselness: v, roi: roi)
+        #expect(expected.bandVoxels > 0 && got.mask == expected.mask && got.bandVoxels == expected.bandVoxels)
+        #expect(seg.segment(volume.with(voxels: withNaN)).mask.count == volume.count)
+    }
+
     /// The bounded dilation equals the distance-transform test on random
     /// objects, isotropic and anisotropic, with windows of 0…4 voxels.
     @Test(arguments: [(3.0, SIMD3(0.7, 0.7, 0.7)), (2.0, SIMD3(0.5, 0.8, 1.1)), (0.6, SIMD3(1.0, 1.0, 1.0)), (1.0, SIMD3(0.4, 2.0, 0.9))])
