@@ -26,11 +26,11 @@ public struct GaussianFilter: Sendable {
         self.method = method
     }
 
-    /// Throws unless every FWHM is finite and non-negative.
     /// The widest filter accepted, in mm: beyond any body's size (a 10¹⁸ mm
     /// FWHM trapped converting its kernel radius to Int).
     public static let maxFWHMMM = 1000.0
 
+    /// Throws unless every FWHM is within 0…`maxFWHMMM` (so finite).
     public func validate() throws {
         for axis in 0..<3 where !(0...Self.maxFWHMMM).contains(fwhmMM[axis]) {
             throw InputError.invalidSetting(name: "--fwhm-mm", problem: "FWHM must be 0…\(Int(Self.maxFWHMMM)) mm, got \(fwhmMM[axis])")

@@ -9,11 +9,10 @@ struct MaskStaging: Sendable {
     let folder: StagedFolder
     let names: [String]
 
-    init(folder given: String, manifest: SeriesManifest) throws {
-        var path = given
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+    init(folder path: String, manifest: SeriesManifest) throws {
         names = manifest.acquisitions.enumerated().map { k, acq in SeriesAnalysis.maskFileName(index: k, path: acq.path) }
         let inputs = [manifest.path] + Set(manifest.acquisitions.flatMap { [$0.resolvedPath, $0.truthMask, $0.truthRadius, $0.truthCentreline].compactMap { $0 } }).sorted()
+        // Paths are compared standardised, so a trailing slash on the folder does not matter here.
         for name in names { try FileChecks.requireDistinct(output: path + "/" + name, inputs: inputs) }
         folder = try StagedFolder(path)
     }
