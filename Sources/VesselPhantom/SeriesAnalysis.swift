@@ -81,10 +81,11 @@ public enum SeriesAnalysis {
     }
 
     /// Reads a volume of the series, refusing NaN/Inf voxels: a CT
-    /// acquisition's HU and a truth map are finite everywhere, and a graph
-    /// cut or a median cannot be given a NaN (`phantom segment` on a single
-    /// volume sets them to 0 with a warning; a series result has no place
-    /// for one).
+    /// acquisition's HU and a truth map are finite everywhere, and the
+    /// medians and IQRs a series reports would silently change if the
+    /// segmentation's 0 HU stood in for them (`phantom segment` on a single
+    /// volume accepts them with a warning; a series result has no place for
+    /// one).
     static func readFinite(_ path: String) throws -> Volume {
         let loaded = try NIfTIReader.read(path)
         let bad = loaded.source.nonFiniteVoxels
