@@ -198,12 +198,13 @@ public final class EARLModel {
         return sum.map { $0 / Double(members.count) }
     }
 
-    /// Preprocesses and classifies a scan, with a warning when its voxel
-    /// sizes lie outside the model's `domain`. - Throws: `InputError` when
-    /// the scan holds no body or is too small to read.
+    /// Preprocesses and classifies a scan, with warnings when its voxel
+    /// sizes or noise lie outside the model's `domain`. - Throws:
+    /// `InputError` when the scan holds no body or is too small to read.
     public func classify(_ volume: Volume, path: String) throws -> EARLCheckResult {
-        var result = classify(try preprocessor.prepare(volume, path: path), path: path)
-        if let warning = domain?.warning(for: volume.spacingMM) { result.warnings = [warning] }
+        let prepared = try preprocessor.prepare(volume, path: path)
+        var result = classify(prepared, path: path)
+        if let warnings = domain?.warnings(for: prepared), !warnings.isEmpty { result.warnings = warnings }
         return result
     }
 

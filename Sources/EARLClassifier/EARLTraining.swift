@@ -433,7 +433,7 @@ public enum EARLTraining {
         if members > 1 { notes["ensemble"] = "\(members) networks per stage, seeds \(configuration.seed)…\(configuration.seed &+ UInt64(members - 1))" }
         return try EARLModel(
             stage1: stage1.map(\.network), stage2: stage2.map(\.network), input: configuration.input, notes: notes,
-            histories: (stage1.map(\.history), stage2.map(\.history)), domain: ScanDomain(spacings: samples.map(\.prepared.nativeSpacingMM)))
+            histories: (stage1.map(\.history), stage2.map(\.history)), domain: ScanDomain(scans: samples.map(\.prepared)))
     }
 
     /// The validation loss (mean cross-entropy, nats) above which a

@@ -13,6 +13,10 @@ public struct PreparedScan {
     public var spacingMM: SIMD3<Double>
     /// The scan's own voxel size in mm, before resampling.
     public var nativeSpacingMM: SIMD3<Double>
+    /// The edge image's robust spread in the body (1.4826 × MAD) over the
+    /// body median, on the resampled grid: the scan's noise relative to its
+    /// uptake, whatever its unit. NaN when the edge image is flat in the body.
+    public var edgeNoise: Double
 }
 
 /// Makes PET scans from different scanners comparable for the classifier.
@@ -135,14 +139,15 @@ public struct ScanPreprocessor: Sendable {
         let edge = EdgeImage.compute(resampled, fwhmMM: input.edgeFWHMMM)
         var edgeScale = scale
         // The edge image's robust spread in the body (1.4826 × MAD): its
-        // noise, in the input's unit.
-        var edgeSpread = Double.nan
+        // noise, in the input's unit. Always measured, for the model's
+        // `ScanDomain`; a flat edge image is refused only where an input
+        // feature divides by it.
+        let insideEdge = zip(edge.voxels, mask).compactMap { $1 ? $0 : nil }
+        let centre = Statistics.median(insideEdge)
+        let mad = 1.4826 * Statistics.median(insideEdge.map { abs($0 - Float(centre)) })
+        let edgeSpread = mad > 0 && mad.isFinite ? mad : .nan
         if input.normalisation == "body-median-edge-mad" || input.features.contains("edge-noise") {
-            let insideEdge = zip(edge.voxels, mask).compactMap { $1 ? $0 : nil }
-            let centre = Statistics.median(insideEdge)
-            let mad = 1.4826 * Statistics.median(insideEdge.map { abs($0 - Float(centre)) })
-            guard mad > 0, mad.isFinite else { throw InputError.invalidData(path: path, problem: "the edge image is flat inside the body (MAD \(mad))") }
-            edgeSpread = mad
+            guard edgeSpread.isFinite else { throw InputError.invalidData(path: path, problem: "the edge image is flat inside the body (MAD \(mad))") }
         }
         if input.normalisation == "body-median-edge-mad" { edgeScale = Float(1 / edgeSpread) }
         let edgeNoise = Float(edgeSpread / median) * Self.edgeNoiseScale
@@ -190,6 +195,7 @@ public struct ScanPreprocessor: Sendable {
             }
         }
         let tensor = SparseTensor(sites: ActiveSet(coordinates: coordinates), channels: input.features.count, features: features)
-        return PreparedScan(tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM, nativeSpacingMM: scan.spacingMM)
+        return PreparedScan(tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM, nativeSpacingMM: scan.spacingMM,
+            edgeNoise: edgeSpread / median)
     }
 }

@@ -408,7 +408,7 @@ struct EarlEvaluate: ParsableCommand {
         }
         progress.finish()
         if let first = outside.first {
-            warn("\(outside.count) of \(entries.count) scans (\(first)\(outside.count > 1 ? ", …" : "")) lie outside the voxel sizes of the model's training scans: their scores measure extrapolation")
+            warn("\(outside.count) of \(entries.count) scans (\(first)\(outside.count > 1 ? ", …" : "")) lie outside the model's training scans (voxel sizes or noise): their scores measure extrapolation")
         }
         let text = "\(entries.count) scans\n\n\(evaluation.markdown)"
         print(text)

@@ -33,7 +33,8 @@ import EARLClassifier
     /// anatomies × 3 reconstructions at least 10 of 12 right (chance: 4).
     /// It also round-trips through its file with identical verdicts.
     @Test func learnsUnseenAnatomiesAndRoundTrips() throws {
-        let model = try EARLTraining.train(try Self.samples(0..<10), configuration: Self.configuration)
+        let training = try Self.samples(0..<10)
+        let model = try EARLTraining.train(training, configuration: Self.configuration)
         let test = try Self.samples(100..<104)
         let results = test.map { model.classify($0.prepared, path: $0.name) }
         let correct = zip(test, results).filter { $0.label == $1.label }.count
@@ -58,8 +59,10 @@ import EARLClassifier
         let back = try EARLModel.read(from: path)
         #expect(back.input == Self.input)
         #expect(test.map { back.classify($0.prepared, path: $0.name) } == results)
-        // The training scans' voxel sizes (4 mm cubes) travel with the model.
-        #expect(model.domain == ScanDomain(inPlaneVoxelMM: 4...4, axialVoxelMM: 4...4, scans: 30))
+        // The training scans' voxel sizes (4 mm cubes) and edge noise travel with the model.
+        let noises = training.map(\.prepared.edgeNoise)
+        #expect(noises.allSatisfy { $0 > 0.005 && $0 < 0.5 }, "\(noises)")
+        #expect(model.domain == ScanDomain(inPlaneVoxelMM: 4...4, axialVoxelMM: 4...4, edgeNoise: noises.min()!...noises.max()!, scans: 30))
         #expect(back.domain == model.domain)
     }
 
@@ -71,17 +74,52 @@ import EARLClassifier
         #expect(domain == ScanDomain(inPlaneVoxelMM: 2.05...4.19, axialVoxelMM: 2.06...4.17, scans: 3))
         #expect(ScanDomain(spacings: []) == nil)
         // Inside, and within the 10 % margin (2.00 mm slices: 3 % under 2.06 mm; 4.6 mm: 9.8 % over 4.19).
-        for spacing in [SIMD3(2.05, 4.19, 2.06), SIMD3(2.34, 2.34, 2.0), SIMD3(4.6, 4.6, 4.5)] { #expect(domain.warning(for: spacing) == nil, "\(spacing)") }
+        for spacing in [SIMD3(2.05, 4.19, 2.06), SIMD3(2.34, 2.34, 2.0), SIMD3(4.6, 4.6, 4.5)] { #expect(domain.warnings(spacing: spacing, edgeNoise: .nan).isEmpty, "\(spacing)") }
         #expect(
-            domain.warning(for: SIMD3(50, 50, 50))
-                == "voxels 50.00×50.00×50.00 mm lie outside the model's training scans (2.05–4.19 mm in plane, 2.06–4.17 mm axially, ±10 %): the label is an extrapolation")
-        for spacing in [SIMD3(1.8, 2.5, 2.5), SIMD3(2.5, 4.7, 2.5), SIMD3(2.5, 2.5, 1.8), SIMD3(0.5, 0.5, 20)] { #expect(domain.warning(for: spacing) != nil, "\(spacing)") }
+            domain.warnings(spacing: SIMD3(50, 50, 50), edgeNoise: .nan)
+                == ["voxels 50.00×50.00×50.00 mm lie outside the model's training scans (2.05–4.19 mm in plane, 2.06–4.17 mm axially, ±10 %): the label is an extrapolation"])
+        for spacing in [SIMD3(1.8, 2.5, 2.5), SIMD3(2.5, 4.7, 2.5), SIMD3(2.5, 2.5, 1.8), SIMD3(0.5, 0.5, 20)] { #expect(!domain.warnings(spacing: spacing, edgeNoise: .nan).isEmpty, "\(spacing)") }
         let other = ScanDomain(inPlaneVoxelMM: 1.5...2.5, axialVoxelMM: 3...5, scans: 7)
         #expect(domain.union(other) == ScanDomain(inPlaneVoxelMM: 1.5...4.19, axialVoxelMM: 2.06...5, scans: 10))
         let data = try JSONEncoder().encode(domain)
         #expect(try JSONDecoder().decode(ScanDomain.self, from: data) == domain)
         let reversed = #"{"inPlaneVoxelMM": [4.19, 2.05], "axialVoxelMM": [2, 4], "scans": 3}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(ScanDomain.self, from: Data(reversed.utf8)) }
+    }
+
+    /// The edge noise of a model's training scans: recorded when every scan
+    /// has one, a warning beyond 25 % outside (and for an undefined noise),
+    /// one line per reason, kept by a union only when both sides know it,
+    /// and absent from files written before it (nothing checked then).
+    @Test func scanDomainWarnsOutsideTheTrainingNoise() throws {
+        let spacings = [SIMD3(2.0, 2.0, 2.0), SIMD3(4.0, 4.0, 4.0), SIMD3(3.0, 3.0, 3.0)]
+        let domain = try #require(ScanDomain(spacings: spacings, edgeNoises: [0.04, 0.10, 0.06]))
+        #expect(domain == ScanDomain(inPlaneVoxelMM: 2...4, axialVoxelMM: 2...4, edgeNoise: 0.04...0.10, scans: 3))
+        #expect(ScanDomain(spacings: spacings)?.edgeNoise == nil)
+        #expect(ScanDomain(spacings: spacings, edgeNoises: [0.04, .nan, 0.06])?.edgeNoise == nil, "one scan's noise unknown")
+        #expect(ScanDomain(spacings: spacings, edgeNoises: [0.04])?.edgeNoise == nil, "one noise per scan")
+        let inside = SIMD3(3.0, 3.0, 3.0)
+        // 0.031 and 0.124 lie within 25 % of 0.04 and 0.10; 0.029 and 0.126 do not.
+        for noise in [0.04, 0.031, 0.07, 0.124] { #expect(domain.warnings(spacing: inside, edgeNoise: noise).isEmpty, "\(noise)") }
+        #expect(
+            domain.warnings(spacing: inside, edgeNoise: 0.5)
+                == [
+                    "edge-image noise 50.0 % of the body median lies outside the model's training scans (4.0 %–10.0 %, ±25 %): the label is an extrapolation (is this a PET image of a patient?)"
+                ])
+        for noise in [0.029, 0.126, .nan, .infinity, 0] { #expect(domain.warnings(spacing: inside, edgeNoise: noise).count == 1, "\(noise)") }
+        #expect(domain.warnings(spacing: SIMD3(8, 8, 8), edgeNoise: 0.5).count == 2)
+        // Without a noise range only the voxel sizes are checked.
+        let voxelsOnly = ScanDomain(inPlaneVoxelMM: 2...4, axialVoxelMM: 2...4, scans: 3)
+        #expect(voxelsOnly.warnings(spacing: inside, edgeNoise: 0.5).isEmpty)
+        #expect(domain.union(voxelsOnly).edgeNoise == nil)
+        let louder = ScanDomain(inPlaneVoxelMM: 2...4, axialVoxelMM: 2...4, edgeNoise: 0.08...0.2, scans: 4)
+        #expect(domain.union(louder).edgeNoise == 0.04...0.2)
+        // In a file: "edgeNoise" beside the voxel ranges; a file without it reads as nil.
+        let data = try JSONEncoder().encode(domain)
+        #expect(String(decoding: data, as: UTF8.self).contains(#""edgeNoise":[0.04,0.1]"#))
+        #expect(try JSONDecoder().decode(ScanDomain.self, from: data) == domain)
+        let older = #"{"inPlaneVoxelMM": [2, 4], "axialVoxelMM": [2, 4], "scans": 3}"#
+        #expect(try JSONDecoder().decode(ScanDomain.self, from: Data(older.utf8)) == voxelsOnly)
     }
 
     /// An ensemble of n networks per stage is n single-network runs with

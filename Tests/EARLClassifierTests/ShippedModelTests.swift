@@ -42,6 +42,7 @@ import Testing
         noisier.noiseCOV = 0.16
         let anatomy: UInt64 = 2_000_001 + UInt64(EARLLabel.allCases.firstIndex(of: family) ?? 0)
         let reference = try model.classify(try Self.scan(base, anatomy: anatomy), path: "base")
+        #expect(reference.warnings == nil, "\(reference.warnings ?? [])")
         let variants = [
             ("2 mm voxels", try Self.scan(finer, anatomy: anatomy)),
             ("noise 0.16", try Self.scan(noisier, anatomy: anatomy)),
@@ -50,7 +51,29 @@ import Testing
         for (name, volume) in variants {
             let r = try model.classify(volume, path: name)
             #expect(r.label == reference.label, "\(family.rawValue) protocol (\(base.summary)): base \(reference.label.rawValue) \(reference.probabilities), \(name) \(r.label.rawValue) \(r.probabilities)")
+            #expect(r.warnings == nil, "\(name): \(r.warnings ?? [])")
         }
+    }
+
+    /// The shipped model knows its training scans' voxel sizes and noise
+    /// (`ScanDomain`), and says when an input lies outside them: a cube of
+    /// uniform noise, which it labelled "clinical" at P = 1.000 without a
+    /// word when only voxel sizes were recorded, and a patient scan whose
+    /// noise is four times the corpus's highest. A scan of the corpus's own
+    /// kind draws no warning (`sameScanKeepsItsLabel`).
+    @Test func warnsOfInputsUnlikeItsTrainingScans() throws {
+        let model = try Self.model()
+        let domain = try #require(model.domain)
+        let noise = try #require(domain.edgeNoise, "the shipped model records its training scans' edge noise")
+        #expect(domain.scans == 120 && noise.lowerBound > 0.01 && noise.upperBound < 0.2, "\(noise)")
+        var cube = Volume(nx: 64, ny: 64, nz: 64, spacingMM: SIMD3(repeating: 4), voxels: [Float](repeating: 0, count: 64 * 64 * 64))
+        var rng = SplitMix64(seed: 3)
+        for i in cube.voxels.indices { cube.voxels[i] = Float(rng.nextUniform()) }
+        let uniform = try model.classify(cube, path: "noise")
+        #expect(uniform.warnings?.count == 1 && uniform.warnings?.first?.hasPrefix("edge-image noise") == true, "\(uniform.warnings ?? [])")
+        let loud = ReconstructionSetting(fwhmMM: 5.8, psfOvershoot: 0.15, noiseCOV: 0.8, voxelMM: SIMD3(repeating: 3))
+        let r = try model.classify(try Self.scan(loud, anatomy: 2_000_020), path: "loud")
+        #expect(r.warnings?.first?.hasPrefix("edge-image noise") == true, "\(r.warnings ?? [])")
     }
 
     /// A grid the 4 mm network grid divides (4 mm: no resampling) and one it

@@ -86,7 +86,7 @@ import Testing
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         #expect(
             evaluate.stderr.split(separator: "\n").filter { $0.hasPrefix("iqkit: warning:") }
-                == ["iqkit: warning: 1 of 1 scans (patient.nii.gz) lie outside the voxel sizes of the model's training scans: their scores measure extrapolation"],
+                == ["iqkit: warning: 1 of 1 scans (patient.nii.gz) lie outside the model's training scans (voxel sizes or noise): their scores measure extrapolation"],
             "\(evaluate.stderr)")
     }
 
