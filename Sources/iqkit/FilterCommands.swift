@@ -52,11 +52,15 @@ struct Edge: ParsableCommand {
 
 /// Reads an image and sets its non-finite voxels to 0, with a warning: the
 /// policy every command states, applied once here so that no analysis (a
-/// graph cut's weights, a phantom's search) meets a NaN.
+/// graph cut's weights, a phantom's search) meets a NaN. An image with no
+/// finite voxel at all holds nothing to analyse and is refused.
 func loadFinite(_ path: String, _ options: NIfTIReadOptions) throws -> Volume {
     let loaded = try NIfTIReader.read(path, options: options)
     var volume = loaded.volume
     // The reader counted them on all cores; no second pass over a clean scan.
+    if loaded.source.nonFiniteVoxels == volume.count {
+        throw InputError.invalidData(path: path, problem: "every voxel is NaN or infinite")
+    }
     if loaded.source.nonFiniteVoxels > 0 {
         volume.replaceNonFinite(with: 0)
         warn("\(path): \(loaded.source.nonFiniteVoxels) NaN/Inf voxels are treated as 0")

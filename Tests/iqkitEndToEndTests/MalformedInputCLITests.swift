@@ -68,7 +68,9 @@ import Testing
     }
 
     /// NaN/Inf voxels are a documented policy, not an error: `info` counts
-    /// them; filters treat them as 0 and warn with the count.
+    /// them; filters treat them as 0 and warn with the count. An image with
+    /// no finite voxel is bad input: one line naming it, exit 2, no output
+    /// (it drew the count's warning and then an error, two lines).
     @Test func nonFiniteVoxelsArePolicyNotError() throws {
         let dir = CLIRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -86,6 +88,12 @@ import Testing
         r = try CLIRunner.run(["edge", dir + "/nan.nii", dir + "/edge.nii"])
         #expect(r.status == 0)
         #expect(r.stderr.contains("2 NaN/Inf voxels are treated as 0"))
+        try CraftedNIfTI().write([Double](repeating: .nan, count: 24), to: dir + "/all-nan.nii")
+        for command in [["edge", dir + "/all-nan.nii", dir + "/out-edge.nii"], ["smooth", dir + "/all-nan.nii", dir + "/out-smooth.nii", "--fwhm-mm", "6"], ["earl", "check", dir + "/all-nan.nii"]] {
+            r = try CLIRunner.run(command)
+            #expect(r.status == 2 && r.stderr == "iqkit: error: \(dir)/all-nan.nii: every voxel is NaN or infinite\n", "\(command[0]): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out-edge.nii") && !FileManager.default.fileExists(atPath: dir + "/out-smooth.nii"))
     }
 
     @Test func voxelBudgetIsEnforcedFromTheCommandLineAndEnvironment() throws {
