@@ -37,18 +37,63 @@ public struct StagedFolder: Sendable {
     public func stagedPath(_ relative: String) -> String { staging + "/" + relative }
 
     /// Moves every staged file to its place in `folder` (subfolders made as
-    /// needed) and removes the staging folder.
+    /// needed) and removes the staging folder. Each file replaces what held
+    /// its name in one rename; a file it replaces is first hard-linked into
+    /// the staging folder, so that a commit failing part-way (a file where a
+    /// subfolder must go, a folder where a file must go) puts every replaced
+    /// file back, removes the files and subfolders it placed, and leaves the
+    /// folder as it found it.
     public func commit() throws {
         let files = (FileManager.default.enumerator(atPath: staging)?.allObjects as? [String] ?? []).filter { relative in
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: stagedPath(relative), isDirectory: &isDirectory) && !isDirectory.boolValue
         }
-        for relative in files.sorted() {
-            let target = folder + "/" + relative
-            try AtomicOutput.makeFolder(URL(fileURLWithPath: target).deletingLastPathComponent().path)
-            try AtomicOutput.commit(stagedPath(relative), to: target)
+        let previous = staging + "/.previous"
+        // What to undo for each placed file: rename its backup back, remove
+        // it (nothing held its name), or neither (a file system without hard
+        // links kept no copy of the file it replaced).
+        var placed: [(target: String, backup: String?, replaced: Bool)] = []
+        var madeFolders: [String] = []
+        do {
+            for relative in files.sorted() {
+                let target = folder + "/" + relative
+                madeFolders += try Self.makeFolders(URL(fileURLWithPath: target).deletingLastPathComponent().path)
+                var backup: String?
+                var status = stat()
+                let replaced = lstat(target, &status) == 0
+                if replaced && (status.st_mode & S_IFMT) != S_IFDIR {
+                    let path = previous + "/" + relative
+                    try AtomicOutput.makeFolder(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+                    if link(target, path) == 0 { backup = path }
+                }
+                try AtomicOutput.commit(stagedPath(relative), to: target)
+                placed.append((target, backup, replaced))
+            }
+        } catch {
+            for (target, backup, replaced) in placed.reversed() {
+                if let backup { rename(backup, target) } else if !replaced { unlink(target) }
+            }
+            for made in madeFolders.reversed() { rmdir(made) }
+            throw error
         }
         try? FileManager.default.removeItem(atPath: staging)
+    }
+
+    /// Makes `path` and any missing folders above it; returns those it
+    /// made, outermost first.
+    private static func makeFolders(_ path: String) throws -> [String] {
+        var missing: [String] = []
+        var url = URL(fileURLWithPath: path)
+        while !FileManager.default.fileExists(atPath: url.path) && url.path != "/" {
+            missing.insert(url.path, at: 0)
+            url.deleteLastPathComponent()
+        }
+        var made: [String] = []
+        for folder in missing {
+            guard mkdir(folder, 0o777) == 0 else { throw InputError.cannotWrite(path: folder, problem: "cannot create folder: " + String(cString: strerror(errno))) }
+            made.append(folder)
+        }
+        return made
     }
 
     /// Removes the staged files, and the folder when this run made it and nothing else is in it.

@@ -56,7 +56,37 @@ import Testing
             }
         }
         #expect(Self.tree(root + "/old") == ["x.txt"])
+        // A commit failing part-way undoes itself: "a.txt" and "b/c.txt" are
+        // placed, then "sub/d.txt" cannot go where a file named "sub" is. The
+        // replaced "a.txt" comes back, "b" goes, "sub" is untouched (both were
+        // left in their new state before).
+        try "old a".write(toFile: root + "/old/a.txt", atomically: true, encoding: .utf8)
+        try "a file".write(toFile: root + "/old/sub", atomically: true, encoding: .utf8)
+        #expect(throws: InputError.self) {
+            try StagedFolder.write(to: root + "/old") { staged in
+                try AtomicOutput.write("new a", to: staged.stagedPath("a.txt"))
+                try AtomicOutput.makeFolder(staged.stagedPath("b"))
+                try AtomicOutput.write("c", to: staged.stagedPath("b/c.txt"))
+                try AtomicOutput.makeFolder(staged.stagedPath("sub"))
+                try AtomicOutput.write("d", to: staged.stagedPath("sub/d.txt"))
+            }
+        }
+        #expect(Self.tree(root + "/old") == ["a.txt", "sub", "x.txt"])
+        #expect(try String(contentsOfFile: root + "/old/a.txt", encoding: .utf8) == "old a")
+        #expect(try String(contentsOfFile: root + "/old/sub", encoding: .utf8) == "a file")
+        // A folder where a file must go, likewise.
+        try FileManager.default.removeItem(atPath: root + "/old/sub")
+        try FileManager.default.createDirectory(atPath: root + "/old/z.txt", withIntermediateDirectories: false)
+        #expect(throws: InputError.self) {
+            try StagedFolder.write(to: root + "/old") { staged in
+                try AtomicOutput.write("new a", to: staged.stagedPath("a.txt"))
+                try AtomicOutput.write("z", to: staged.stagedPath("z.txt"))
+            }
+        }
+        #expect(Self.tree(root + "/old") == ["a.txt", "x.txt", "z.txt"])
+        #expect(try String(contentsOfFile: root + "/old/a.txt", encoding: .utf8) == "old a")
         // A file where the folder should be is refused before anything is made.
+        try FileManager.default.removeItem(atPath: root + "/old/z.txt")
         #expect(throws: InputError.cannotWrite(path: root + "/old/x.txt", problem: "a file of that name exists; expected a folder")) {
             try StagedFolder.write(to: root + "/old/x.txt") { _ in }
         }
