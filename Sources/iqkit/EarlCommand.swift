@@ -74,9 +74,12 @@ struct EarlCheck: ParsableCommand {
         // A refused scan's error must not leave while hashing still runs (after `value()`, a no-op).
         defer { inputs?.cancel() }
         var results: [EARLCheckResult] = []
+        let timer = PhaseTimer()
         for path in scans {
             let volume = try loadFinite(path, read.nifti)
+            timer.lap("read")
             let r = try classifier.classify(volume, path: path)
+            timer.lap("classify")
             results.append(r)
             for warning in r.warnings ?? [] { warn("\(path): \(warning)") }
             let p = r.probabilities
