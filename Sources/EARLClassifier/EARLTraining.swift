@@ -183,6 +183,7 @@ public struct CrossValidationReport: Codable, Sendable {
         }
         text += "\n\nPer fold (correct / total):\n\n| fold | test scans | stage 1 | stage 2 | overall |\n|---:|---:|---:|---:|---:|\n"
             + perFold.joined(separator: "\n") + "\n\n" + Self.misclassifiedMarkdown(predictions) + EdgeDistanceBin.markdown(predictions)
+            + Calibration.markdown(predictions)
         if !warnings.isEmpty {
             text += "\n\nNetworks that may not have converged (\(warnings.count)):\n\n" + warnings.map { "- " + $0 }.joined(separator: "\n")
         }

@@ -74,7 +74,8 @@ public struct EvaluationReport: Codable, Sendable {
 
     public var markdown: String {
         CrossValidationReport.markdown(stage1: scores.stage1, stage2: scores.stage2, overall: scores.overall) + "\n\n"
-            + CrossValidationReport.misclassifiedMarkdown(predictions) + EdgeDistanceBin.markdown(predictions) + AccuracyTargets.markdown(outcomes)
+            + CrossValidationReport.misclassifiedMarkdown(predictions) + EdgeDistanceBin.markdown(predictions)
+            + Calibration.markdown(predictions) + AccuracyTargets.markdown(outcomes)
     }
 }
 

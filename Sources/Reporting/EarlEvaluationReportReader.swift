@@ -36,7 +36,7 @@ public enum EarlEvaluationReportReader: ResultReader {
 /// The tables and figures both EARL score reports show (a test set's
 /// evaluation, a cross-validation): the three confusion matrices with
 /// their accuracies, stage 1 by the phantom's edge distance when the
-/// labels gave it, and the misclassified scans.
+/// labels gave it, both stages' calibration, and the misclassified scans.
 enum EarlScoreTables {
     static let intervalNote =
         "Intervals are exact (Clopper–Pearson) 95 % intervals: what a set of this size can show, not a property of the model alone."
@@ -68,6 +68,12 @@ enum EarlScoreTables {
                 b.tableRow.enumerated().map { ReportTable.Cell($1, mark: $0 == 4 && b.stage1Correct < b.scans ? .fail : .none) }
             }
             tables.append(ReportTable(caption: EdgeDistanceBin.caption(predictions), header: EdgeDistanceBin.tableHeader, rows: rows))
+        }
+        for c in Calibration.stages(predictions) {
+            tables.append(
+                ReportTable(
+                    caption: "Calibration, \(c.name): \(c.summary); scans binned by predicted probability, beside the fraction truly \(c.event)",
+                    header: c.tableHeader, rows: c.tableRows.map { $0.map { .init($0) } }))
         }
         let wrong = predictions.filter(\.isMisclassified)
         if !wrong.isEmpty {

@@ -436,6 +436,62 @@ import EARLClassifier
         #expect(EdgeDistanceBin.bins(plain.predictions).isEmpty)
     }
 
+    /// Calibration against closed forms. Six scans, one per bin: Brier
+    /// (0 + 0.01 + 0.09 + 0.16 + 0.01 + 0) / 6 = 0.045 with the events as
+    /// below, and the expected calibration error the bins' mean |p − outcome|,
+    /// (0 + 0.1 + 0.3 + 0.4 + 0.1 + 0) / 6 = 0.15. Then a calibrated stage by
+    /// construction (events drawn with probability p, p uniform on 0…1): Brier
+    /// E[p(1 − p)] = 1/6 within 3 standard errors, and an expected
+    /// calibration error under 0.02 for 20 000 scans (its bias for 6 bins is
+    /// about 0.004).
+    @Test func calibrationMatchesClosedForms() throws {
+        let small = try #require(
+            Calibration(name: "s", event: "clinical", probabilities: [0, 0.1, 0.3, 0.6, 0.9, 1], events: [false, false, false, true, true, true]))
+        #expect(abs(small.brier - 0.045) < 1e-12 && abs(small.expectedCalibrationError - 0.15) < 1e-12, "\(small.summary)")
+        #expect(small.bins.map(\.scans) == [1, 1, 1, 1, 1, 1] && small.bins.map(\.events) == [0, 0, 0, 1, 1, 1])
+        #expect(small.tableRows.first == ["0–0.05", "1", "0.000", "0.0 % (0/1; 95 % CI 0.0–97.5 %)"])
+        #expect(small.tableRows[2] == ["0.20–0.50", "1", "0.300", "0.0 % (0/1; 95 % CI 0.0–97.5 %)"])
+        // Bin edges belong to the lower bin; out-of-range values are clamped, NaN read as 0.5.
+        let edges = try #require(Calibration(name: "e", event: "x", probabilities: [0.05, 0.2, 0.5, -1, 2, .nan], events: [true, true, true, false, true, false]))
+        #expect(edges.bins.map(\.upper) == [0.05, 0.2, 0.5, 1] && edges.bins.map(\.scans) == [2, 1, 2, 1])
+        #expect(Calibration(name: "n", event: "x", probabilities: [], events: []) == nil)
+        #expect(Calibration(name: "n", event: "x", probabilities: [0.5], events: []) == nil)
+        var rng = SplitMix64(seed: 17)
+        let n = 20_000
+        let p = (0..<n).map { _ in rng.nextUniform() }
+        let events = p.map { rng.nextUniform() < $0 }
+        let calibrated = try #require(Calibration(name: "c", event: "x", probabilities: p, events: events))
+        // Var[(p − y)²] for p uniform, y ~ Bernoulli(p): E[p(1 − p)⁴ + p⁴(1 − p)] − (1/6)² = 2·B(2, 5) − 1/36 = 1/15 − 1/36.
+        let se = ((1.0 / 15 - 1.0 / 36) / Double(n)).squareRoot()
+        #expect(abs(calibrated.brier - 1.0 / 6) < 3 * se, "Brier \(calibrated.brier), closed form 1/6 ± \(se)")
+        #expect(calibrated.expectedCalibrationError < 0.02, "\(calibrated.summary)")
+        // The same probabilities against the opposite outcomes: Brier E[p³ + (1 − p)³] = 1/2, and each
+        // bin off by |2p̄ − 1|, which these bins weigh to 0.5.
+        let flipped = try #require(Calibration(name: "f", event: "x", probabilities: p, events: events.map { !$0 }))
+        #expect(abs(flipped.brier - 0.5) < 0.01 && abs(flipped.expectedCalibrationError - 0.5) < 0.02, "\(flipped.summary)")
+    }
+
+    /// Both stages' calibration in an evaluation: stage 1 on every scan
+    /// (event: clinical), stage 2 on the truly compliant scans only (event:
+    /// EARL2), in the Markdown after the edge-distance table.
+    @Test func evaluationReportsCalibration() throws {
+        func result(clinical: Double, earl2: Double) -> EARLCheckResult {
+            EARLCheckResult(path: "x", stage1: [clinical, 1 - clinical], stage2: [1 - earl2, earl2], activeVoxels: 10)
+        }
+        var report = EvaluationReport()
+        report.add(name: "c.nii", truth: .clinical, result: result(clinical: 0.9, earl2: 0.5))
+        report.add(name: "e1.nii", truth: .earl1, result: result(clinical: 0.1, earl2: 0.3))
+        report.add(name: "e2.nii", truth: .earl2, result: result(clinical: 0.3, earl2: 0.97))
+        let stages = Calibration.stages(report.predictions)
+        #expect(stages.map(\.scans) == [3, 2])
+        #expect(abs(stages[0].brier - (0.01 + 0.01 + 0.09) / 3) < 1e-12)
+        #expect(abs(stages[1].brier - (0.09 + 0.0009) / 2) < 1e-12)
+        let text = report.markdown
+        #expect(text.contains("Calibration, Stage 1, P(clinical): Brier score 0.0367, expected calibration error 0.1667 (3 scans):"), "\(text)")
+        #expect(text.contains("| 0.80–0.95 | 1 | 0.900 | 100.0 % (1/1; 95 % CI 2.5–100.0 %) |"), "\(text)")
+        #expect(text.contains("Calibration, Stage 2, P(EARL2 | compliant), truly compliant scans:"), "\(text)")
+    }
+
     /// Training refuses a stage without both of its classes, naming the
     /// class; a cross-validation refuses, before any fold trains, a split
     /// that leaves some fold's training scans without one, naming the fold.
@@ -503,7 +559,7 @@ import EARLClassifier
         #expect(try JSONDecoder().decode(ConfusionMatrix.self, from: Data(#"{"classes": ["a", "b"], "counts": [[1, 2], [0, 3]]}"#.utf8)).correct == 4)
         var perfect = EvaluationReport()
         perfect.add(name: "c.nii", truth: .earl1, result: Self.result(.earl1, clinical: 0.01, earl2: 0.1))
-        #expect(perfect.markdown.hasSuffix("No scan misclassified."))
+        #expect(perfect.markdown.contains("No scan misclassified.\n\nCalibration, Stage 1, P(clinical): Brier score 0.0001"), "\(perfect.markdown)")
     }
 
     /// A cross-validation report iqkit cannot have written does not decode:

@@ -90,6 +90,25 @@ import Testing
         #expect(try Self.section(Self.evaluation(targets: nil)).tables.allSatisfy { !$0.caption.contains("distance") })
     }
 
+    /// Both stages' calibration as tables before the misclassified scans:
+    /// stage 1 over all four scans (a confident miss, b.nii at P(clinical)
+    /// 0.06, sits in the 0.05–0.20 bin, wholly clinical), stage 2 over the
+    /// two truly compliant ones; the HTML page carries them.
+    @Test func calibrationTables() throws {
+        let section = try Self.section(Self.evaluation(targets: nil))
+        let tables = section.tables.filter { $0.caption.hasPrefix("Calibration, ") }
+        #expect(tables.count == 2)
+        let stage1 = try #require(tables.first)
+        // Brier (0.1² + 0.94² + 0.01² + 0.02²) / 4 = 0.223525.
+        #expect(stage1.caption.hasPrefix("Calibration, Stage 1, P(clinical): Brier score 0.2235,"), "\(stage1.caption)")
+        #expect(stage1.header == ["predicted", "scans", "mean predicted", "observed clinical"])
+        #expect(stage1.rows.map { $0.prefix(3).map(\.text) } == [["0–0.05", "2", "0.015"], ["0.05–0.20", "1", "0.060"], ["0.80–0.95", "1", "0.900"]])
+        #expect(tables[1].caption.contains("EARL2") && tables[1].rows.map { $0[1].text } == ["1", "1"])
+        #expect(section.tables.last?.caption == "Misclassified scans")
+        let document = ReportDocument(title: "t", createdAt: "2026-12-02T00:00:00Z", toolVersion: "0.1.0", sections: [section])
+        #expect(try HTMLReport(templates: ReportFixtures.templates).render(document).contains("observed clinical"))
+    }
+
     @Test func withoutTargetsTheSectionInforms() throws {
         let section = try Self.section(Self.evaluation(targets: nil))
         #expect(section.checks.isEmpty && section.verdict == .info)
