@@ -91,6 +91,9 @@ public struct Calibration: Sendable, Equatable {
         String(format: "Brier score %.4f, expected calibration error %.4f (%d scans)", brier, expectedCalibrationError, scans)
     }
 
+    /// "Calibration, Stage 1, P(clinical): Brier score …": the table's caption.
+    public var heading: String { "Calibration, \(name): \(summary)" }
+
     /// Columns of the reliability table (Markdown here, HTML in Reporting).
     public var tableHeader: [String] { ["predicted", "scans", "mean predicted", "observed \(event)"] }
     public static func rangeText(_ b: Bin) -> String {
@@ -104,7 +107,7 @@ public struct Calibration: Sendable, Equatable {
     /// line; "" when there are no predictions.
     static func markdown(_ predictions: [CrossValidationReport.Prediction]) -> String {
         stages(predictions).map { c in
-            "\n\nCalibration, \(c.name): \(c.summary):\n\n" + markdownTable(header: c.tableHeader, rows: c.tableRows, leftColumns: 1)
+            "\n\n\(c.heading):\n\n" + markdownTable(header: c.tableHeader, rows: c.tableRows, leftColumns: 1)
         }.joined()
     }
 }

@@ -195,7 +195,8 @@ public struct ScanPreprocessor: Sendable {
             }
         }
         let tensor = SparseTensor(sites: ActiveSet(coordinates: coordinates), channels: input.features.count, features: features)
-        return PreparedScan(tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM, nativeSpacingMM: scan.spacingMM,
+        return PreparedScan(
+            tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM, nativeSpacingMM: scan.spacingMM,
             edgeNoise: edgeSpread / median)
     }
 }

@@ -72,7 +72,7 @@ enum EarlScoreTables {
         for c in Calibration.stages(predictions) {
             tables.append(
                 ReportTable(
-                    caption: "Calibration, \(c.name): \(c.summary); scans binned by predicted probability, beside the fraction truly \(c.event)",
+                    caption: "\(c.heading); scans binned by predicted probability, beside the fraction truly \(c.event)",
                     header: c.tableHeader, rows: c.tableRows.map { $0.map { .init($0) } }))
         }
         let wrong = predictions.filter(\.isMisclassified)
