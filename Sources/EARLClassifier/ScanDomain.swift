@@ -64,28 +64,45 @@ public struct ScanDomain: Codable, Equatable, Sendable {
             edgeNoise: edgeNoise.flatMap { a in other.edgeNoise.map { join(a, $0) } }, scans: scans + other.scans)
     }
 
+    /// "2.05–4.19 mm in plane, 2.06–4.17 mm axially"
+    var voxelText: String {
+        func text(_ r: ClosedRange<Double>) -> String { String(format: "%.2f–%.2f mm", r.lowerBound, r.upperBound) }
+        return "\(text(inPlaneVoxelMM)) in plane, \(text(axialVoxelMM)) axially"
+    }
+
+    /// "2.7 %–12.9 %", or nil without a noise range.
+    var noiseText: String? { edgeNoise.map { "\(Self.percentText($0.lowerBound))–\(Self.percentText($0.upperBound))" } }
+
+    static func percentText(_ v: Double) -> String { v.isFinite ? String(format: "%.1f %%", v * 100) : "undefined" }
+
+    /// What the domain holds, for people: "voxels 2.05–4.19 mm in plane,
+    /// 2.06–4.17 mm axially (±10 %), edge-image noise 2.7 %–12.9 % of the
+    /// body median (±25 %), from 120 scans".
+    public var summary: String {
+        "voxels \(voxelText) (\(Self.toleranceText(Self.tolerance)))"
+            + (noiseText.map { ", edge-image noise \($0) of the body median (\(Self.toleranceText(Self.noiseTolerance)))" } ?? "")
+            + ", from \(scans) scans"
+    }
+
+    static func toleranceText(_ t: Double) -> String { "±\(Int((t * 100).rounded())) %" }
+
     /// Why a scan with these voxel sizes and this edge noise lies outside
     /// the domain (beyond the tolerances), one line per reason; empty when
     /// it lies inside. A NaN edge noise (a flat edge image) is outside any
     /// known noise range.
     public func warnings(spacing: SIMD3<Double>, edgeNoise noise: Double) -> [String] {
         func widened(_ r: ClosedRange<Double>, _ t: Double) -> ClosedRange<Double> { r.lowerBound * (1 - t)...r.upperBound * (1 + t) }
-        func percent(_ t: Double) -> String { "±\(Int((t * 100).rounded())) %" }
         var lines: [String] = []
         let voxels = widened(inPlaneVoxelMM, Self.tolerance), slices = widened(axialVoxelMM, Self.tolerance)
         if !(voxels.contains(spacing.x) && voxels.contains(spacing.y) && slices.contains(spacing.z)) {
-            func text(_ r: ClosedRange<Double>) -> String { String(format: "%.2f–%.2f mm", r.lowerBound, r.upperBound) }
             lines.append(
                 String(format: "voxels %.2f×%.2f×%.2f mm", spacing.x, spacing.y, spacing.z)
-                    + " lie outside the model's training scans (\(text(inPlaneVoxelMM)) in plane, \(text(axialVoxelMM)) axially, "
-                    + "\(percent(Self.tolerance))): the label is an extrapolation")
+                    + " lie outside the model's training scans (\(voxelText), \(Self.toleranceText(Self.tolerance))): the label is an extrapolation")
         }
-        if let edgeNoise, !(noise.isFinite && widened(edgeNoise, Self.noiseTolerance).contains(noise)) {
-            func text(_ v: Double) -> String { v.isFinite ? String(format: "%.1f %%", v * 100) : "undefined" }
+        if let edgeNoise, let noiseText, !(noise.isFinite && widened(edgeNoise, Self.noiseTolerance).contains(noise)) {
             lines.append(
-                "edge-image noise \(text(noise)) of the body median lies outside the model's training scans "
-                    + "(\(text(edgeNoise.lowerBound))–\(text(edgeNoise.upperBound)), \(percent(Self.noiseTolerance))): "
-                    + "the label is an extrapolation (is this a PET image of a patient?)")
+                "edge-image noise \(Self.percentText(noise)) of the body median lies outside the model's training scans "
+                    + "(\(noiseText), \(Self.toleranceText(Self.noiseTolerance))): the label is an extrapolation (is this a PET image of a patient?)")
         }
         return lines
     }

@@ -265,6 +265,7 @@ struct EarlTrain: ParsableCommand {
                 unconverged.insert("\(out): not written: \(warnings.count) network(s) of the model", at: 0)
             } else {
                 try model.write(to: out)
+                if let domain = model.domain { note("\(out): `earl check` warns about scans outside its training scans' \(domain.summary)") }
             }
         }
         var failures = [missedTargets].compactMap { $0 }

@@ -108,8 +108,12 @@ import EARLClassifier
                 ])
         for noise in [0.029, 0.126, .nan, .infinity, 0] { #expect(domain.warnings(spacing: inside, edgeNoise: noise).count == 1, "\(noise)") }
         #expect(domain.warnings(spacing: SIMD3(8, 8, 8), edgeNoise: 0.5).count == 2)
+        #expect(
+            domain.summary
+                == "voxels 2.00–4.00 mm in plane, 2.00–4.00 mm axially (±10 %), edge-image noise 4.0 %–10.0 % of the body median (±25 %), from 3 scans")
         // Without a noise range only the voxel sizes are checked.
         let voxelsOnly = ScanDomain(inPlaneVoxelMM: 2...4, axialVoxelMM: 2...4, scans: 3)
+        #expect(voxelsOnly.summary == "voxels 2.00–4.00 mm in plane, 2.00–4.00 mm axially (±10 %), from 3 scans")
         #expect(voxelsOnly.warnings(spacing: inside, edgeNoise: 0.5).isEmpty)
         #expect(domain.union(voxelsOnly).edgeNoise == nil)
         let louder = ScanDomain(inPlaneVoxelMM: 2...4, axialVoxelMM: 2...4, edgeNoise: 0.08...0.2, scans: 4)

@@ -207,6 +207,10 @@ import Testing
         #expect(lenient.stderr.contains("may not have converged"), "\(lenient.stderr)")
         let model = try EARLModel.read(from: out)
         #expect(!EARLTraining.convergenceWarnings(model).isEmpty)
+        // The written model's training domain is stated once.
+        let domain = try #require(model.domain)
+        #expect(domain.edgeNoise != nil && domain.scans == 6)
+        #expect(lenient.stderr.contains("iqkit: \(out): `earl check` warns about scans outside its training scans' \(domain.summary)\n"), "\(lenient.stderr)")
         // The corpus's auxiliary.csv trains stage 1's regression outputs,
         // which the model file keeps and `earl check` runs past.
         let auxiliary = try AuxiliaryCSV.parse(path: dir + "/corpus/auxiliary.csv")
