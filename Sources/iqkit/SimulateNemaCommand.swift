@@ -17,9 +17,11 @@ struct SimulateNema: ParsableCommand {
     @Option(help: "Scan duration in s (noise scales with 1/√duration).") var durationS: Double = 120
     @Option(help: "Background activity in Bq/mL.") var backgroundActivity: Double = 2000
     @Option(help: "Sphere-to-background ratio.") var ratio: Double = 10
-    @Option(help: "Rotation of the phantom about its axis, degrees.") var rotateDeg: Double = 0
-    @Option(help: "Tilt of the phantom axis, degrees.") var tiltDeg: Double = 0
-    @Option(help: "Shift of the phantom from the grid centre, mm: x,y,z.") var shiftMM: String = "0,0,0"
+    // Negative values are as valid as positive ones here: `.unconditional`
+    // takes "-5" as the value instead of as a short option ("Missing value").
+    @Option(parsing: .unconditional, help: "Rotation of the phantom about its axis, degrees.") var rotateDeg: Double = 0
+    @Option(parsing: .unconditional, help: "Tilt of the phantom axis, degrees.") var tiltDeg: Double = 0
+    @Option(parsing: .unconditional, help: "Shift of the phantom from the grid centre, mm: x,y,z.") var shiftMM: String = "0,0,0"
     @Option(help: "Noise seed.") var seed: UInt64 = 1
     @Option(help: "Grid size along x and y (default: a 330 mm field of view).") var matrix: Int?
     @Option(help: "Number of slices (default: 220 mm axially).") var slices: Int?

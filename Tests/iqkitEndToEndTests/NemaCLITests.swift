@@ -67,6 +67,26 @@ import Testing
         #expect(r.status == 1 && r.stdout.contains("too smooth"), "\(r.stdout)\(r.stderr)")
     }
 
+    /// Negative rotations, tilts and shifts are values, not options: they
+    /// were refused ("Missing value for '--rotate-deg'") unless written
+    /// `--rotate-deg=-5`. The truth sidecar's pose moves by the shift given.
+    @Test func negativePoseValues() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func pose(_ name: String, _ options: [String]) throws -> [String: [Double]] {
+            let r = try CLIRunner.run(["simulate", "nema", dir + "/\(name).nii", "--voxel-mm", "4"] + options)
+            #expect(r.status == 0, "\(options): \(r.stderr)")
+            let truth = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/\(name).json"))) as? [String: Any]
+            return try #require(truth?["pose"] as? [String: [Double]])
+        }
+        let centred = try pose("centred", [])
+        let moved = try pose("moved", ["--rotate-deg", "-5", "--tilt-deg", "-2", "--shift-mm", "-4,0,1.5"])
+        let shift = zip(moved["translationMM"] ?? [], centred["translationMM"] ?? []).map { $0 - $1 }
+        #expect(shift == [-4, 0, 1.5], "\(shift)")
+        #expect(moved["rotation"] != centred["rotation"])
+        #expect(try pose("equals", ["--rotate-deg=-5", "--tilt-deg=-2", "--shift-mm=-4,0,1.5"]) == moved)
+    }
+
     @Test func badInputsExitTwo() throws {
         let dir = CLIRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
