@@ -173,4 +173,7 @@ fi
     cat "$work/${test_name[$i]}.md"
   done
 } > "$figures"
-if [ "$install" = 1 ]; then echo "model: Phantoms/models/earl-classifier.json; figures: $figures"; else echo "model: $work/earl-classifier.json (not installed); figures: $figures"; fi
+if [ "$install" = 1 ]; then
+  echo "model: Phantoms/models/earl-classifier.json; figures: $figures"
+  echo "update its model card, Phantoms/models/earl-classifier.md: SHA-256 $(sha256sum Phantoms/models/earl-classifier.json | cut -d' ' -f1) and the figures (ShippedModelTests checks the hash)"
+else echo "model: $work/earl-classifier.json (not installed); figures: $figures"; fi

@@ -19,6 +19,15 @@ import Testing
         return corpus.render(scan, setting: setting)
     }
 
+    /// The model card beside the file names the file it describes by its
+    /// SHA-256: a model re-trained without a new card fails here.
+    @Test func modelCardDescribesThisFile() throws {
+        let folder = try PhantomData.folder() + "/models"
+        let card = try String(contentsOfFile: folder + "/earl-classifier.md", encoding: .utf8)
+        let digest = try Provenance.Input.hashing(folder + "/earl-classifier.json").sha256
+        #expect(card.contains("`\(digest)`"), "the card describes another file than the one shipped (SHA-256 \(digest))")
+    }
+
     @Test func loadsAndDescribesItsInput() throws {
         let m = try Self.model()
         #expect(m.input == ScanPreprocessor.defaultInput)
