@@ -57,7 +57,7 @@ public struct StagedFolder: Sendable {
         do {
             for relative in files.sorted() {
                 let target = folder + "/" + relative
-                madeFolders += try Self.makeFolders(URL(fileURLWithPath: target).deletingLastPathComponent().path)
+                try Self.makeFolders(URL(fileURLWithPath: target).deletingLastPathComponent().path, recordingIn: &madeFolders)
                 var backup: String?
                 var status = stat()
                 let replaced = lstat(target, &status) == 0
@@ -79,21 +79,20 @@ public struct StagedFolder: Sendable {
         try? FileManager.default.removeItem(atPath: staging)
     }
 
-    /// Makes `path` and any missing folders above it; returns those it
-    /// made, outermost first.
-    private static func makeFolders(_ path: String) throws -> [String] {
+    /// Makes `path` and any missing folders above it, appending each it
+    /// made to `made` (outermost first) as it goes, so that a failure
+    /// part-way leaves a record of what to remove.
+    private static func makeFolders(_ path: String, recordingIn made: inout [String]) throws {
         var missing: [String] = []
         var url = URL(fileURLWithPath: path)
         while !FileManager.default.fileExists(atPath: url.path) && url.path != "/" {
             missing.insert(url.path, at: 0)
             url.deleteLastPathComponent()
         }
-        var made: [String] = []
         for folder in missing {
             guard mkdir(folder, 0o777) == 0 else { throw InputError.cannotWrite(path: folder, problem: "cannot create folder: " + String(cString: strerror(errno))) }
             made.append(folder)
         }
-        return made
     }
 
     /// Removes the staged files, and the folder when this run made it and nothing else is in it.
