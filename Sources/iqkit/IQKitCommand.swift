@@ -58,8 +58,10 @@ func reportError(_ error: Error) -> Int32 {
         if code.rawValue == ExitStatus.qaFailed {
             FileHandle.standardError.write(Data("iqkit: error: \(DataFile.describe(error))\n".utf8))
         } else if !message.isEmpty {
-            let hint = helpCommand(for: Array(CommandLine.arguments.dropFirst()))
-            FileHandle.standardError.write(Data("iqkit: error: \(usageLine(IQKitCommand.message(for: error))) (see \(hint))\n".utf8))
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            let line = usageLine(IQKitCommand.message(for: error))
+            let negative = negativeValueHint(line, arguments: arguments).map { "; " + $0 } ?? ""
+            FileHandle.standardError.write(Data("iqkit: error: \(line)\(negative) (see \(helpCommand(for: arguments)))\n".utf8))
         }
         return ExitStatus.badInput
     }
@@ -78,6 +80,19 @@ func helpCommand(for arguments: [String]) -> String {
         path.append(sub._commandName)
     }
     return (path + ["--help"]).joined(separator: " ")
+}
+
+/// ArgumentParser reads "-3" after an option as a short option, not as the
+/// option's value, and says "Missing value for '--fwhm-mm <fwhm-mm>'". When
+/// that option was in fact followed by a negative number, says how to write
+/// it ("write a negative value as --fwhm-mm=-3"); nil otherwise.
+func negativeValueHint(_ message: String, arguments: [String]) -> String? {
+    guard message.hasPrefix("Missing value for '--") else { return nil }
+    let option = String(message.dropFirst("Missing value for '".count).prefix { $0 != " " && $0 != "'" })
+    guard let at = arguments.firstIndex(of: option), at + 1 < arguments.count else { return nil }
+    let value = arguments[at + 1]
+    guard value.hasPrefix("-"), let first = value.split(separator: ",").first, Double(first) != nil else { return nil }
+    return "write a negative value as \(option)=\(value)"
 }
 
 /// ArgumentParser's message for a usage error (without its "Error: "

@@ -58,12 +58,19 @@ import Testing
             (["smooth", "a.nii", "b.nii", "--fwhm-mm", "x"], "The value 'x' is invalid for '--fwhm-mm <fwhm-mm>'", "iqkit smooth"),
             (["earl", "train", "--data", "d", "--labels", "l", "--folds", "1"], "--folds must be 0 (none) or ≥ 2", "iqkit earl train"),
             (["earl", "bogus"], "Unexpected argument 'bogus'", "iqkit earl"),
+            // ArgumentParser reads "-3" as an option: the line says how to write it.
+            (["smooth", "a.nii", "b.nii", "--fwhm-mm", "-3"], "Missing value for '--fwhm-mm <fwhm-mm>'; write a negative value as --fwhm-mm=-3", "iqkit smooth"),
+            (["simulate", "patient", "p.nii", "--noise", "-1e-2"], "Missing value for '--noise <noise>'; write a negative value as --noise=-1e-2", "iqkit simulate patient"),
+            (["smooth", "a.nii", "b.nii", "--fwhm-mm"], "Missing value for '--fwhm-mm <fwhm-mm>'", "iqkit smooth"),
         ]
         for (args, message, command) in cases {
             let r = try CLIRunner.run(args)
             #expect(r.status == 2, "\(args)")
             #expect(r.stderr == "iqkit: error: \(message) (see \(command) --help)\n", "\(r.stderr)")
         }
+        // Written so, the value reaches the option's own check.
+        let written = try CLIRunner.run(["smooth", "a.nii", "b.nii", "--fwhm-mm=-3"])
+        #expect(written.status == 2 && !written.stderr.contains("Missing value"), "\(written.stderr)")
         #expect(try CLIRunner.run(["--help"]).status == 0)
         #expect(try CLIRunner.run(["--version"]).stdout.contains(IQKit.version))
     }
