@@ -39,47 +39,88 @@ public enum BodyMask {
         return bright.isEmpty ? p99 : Statistics.median(bright)
     }
 
-    /// Keeps the largest 6-connected component (first found on ties).
+    /// Keeps the largest 6-connected component (on ties, the one whose first
+    /// voxel comes first in memory order).
     ///
-    /// Two floods over one visited array instead of a label per voxel: the
-    /// first finds each component's size and where its raster scan first
-    /// met it, the second floods the winner again into the cleared array,
-    /// which is the result (a quarter of an Int32 label volume's memory,
-    /// which on a 3 mm whole-body grid is 70 MB of fresh pages).
-    static func largestComponent(_ mask: [Bool], nx: Int, ny: Int, nz: Int) -> [Bool] {
-        var visited = [Bool](repeating: false, count: mask.count)
-        var stack: [Int] = []
-        /// Marks the component of `start` in `visited`. - Returns: its size.
-        func flood(from start: Int) -> Int {
-            visited[start] = true
-            stack.append(start)
-            var size = 0
-            while let i = stack.popLast() {
-                size += 1
-                let x = i % nx, y = (i / nx) % ny, z = i / (nx * ny)
-                @inline(__always) func visit(_ j: Int) {
-                    if mask[j] && !visited[j] {
-                        visited[j] = true
-                        stack.append(j)
-                    }
+    /// Works on runs, not voxels: each x row's runs of set voxels are
+    /// joined (union–find) with the runs they overlap in the row before
+    /// (y − 1) and the slice before (z − 1), both already sorted, so the
+    /// pass reads the mask once in memory order and the joining costs one
+    /// step per run. A voxel flood with a stack did the same at a division
+    /// and six scattered reads per voxel: 0.1 s of a 2 mm whole-body
+    /// scan's 1.7 s.
+    public static func largestComponent(_ mask: [Bool], nx: Int, ny: Int, nz: Int) -> [Bool] {
+        // Runs in memory order: row r = y + ny·z holds runs rowStart[r]..<rowStart[r + 1].
+        var runX0: [Int32] = [], runX1: [Int32] = []  // [x0, x1) of each run
+        var rowStart = [Int](repeating: 0, count: ny * nz + 1)
+        mask.withUnsafeBufferPointer { m in
+            for row in 0..<(ny * nz) {
+                rowStart[row] = runX0.count
+                let base = row * nx
+                var x = 0
+                while x < nx {
+                    guard m[base + x] else { x += 1; continue }
+                    let x0 = x
+                    while x < nx && m[base + x] { x += 1 }
+                    runX0.append(Int32(x0))
+                    runX1.append(Int32(x))
                 }
-                if x > 0 { visit(i - 1) }
-                if x < nx - 1 { visit(i + 1) }
-                if y > 0 { visit(i - nx) }
-                if y < ny - 1 { visit(i + nx) }
-                if z > 0 { visit(i - nx * ny) }
-                if z < nz - 1 { visit(i + nx * ny) }
             }
-            return size
         }
-        var best: (start: Int, size: Int) = (-1, 0)
-        for start in mask.indices where mask[start] && !visited[start] {
-            let size = flood(from: start)
-            if size > best.size { best = (start, size) }
+        rowStart[ny * nz] = runX0.count
+        let runs = runX0.count
+        guard runs > 0 else { return mask }
+        // Union–find with the smaller index as root: a component's root is its first run.
+        var parent = Array(0..<runs)
+        func find(_ i: Int) -> Int {
+            var r = i
+            while parent[r] != r { r = parent[r] }
+            var j = i
+            while parent[j] != r {
+                let next = parent[j]
+                parent[j] = r
+                j = next
+            }
+            return r
         }
-        visited.withUnsafeMutableBufferPointer { $0.update(repeating: false) }
-        if best.size > 0 { _ = flood(from: best.start) }
-        return visited
+        func join(_ a: Int, _ b: Int) {
+            let (ra, rb) = (find(a), find(b))
+            if ra < rb { parent[rb] = ra } else if rb < ra { parent[ra] = rb }
+        }
+        /// Joins every pair of overlapping runs of rows `r` and `q` (both sorted by x).
+        func joinOverlaps(_ r: Int, _ q: Int) {
+            var i = rowStart[r], j = rowStart[q]
+            let iEnd = rowStart[r + 1], jEnd = rowStart[q + 1]
+            while i < iEnd && j < jEnd {
+                if runX1[i] <= runX0[j] { i += 1; continue }
+                if runX1[j] <= runX0[i] { j += 1; continue }
+                join(i, j)
+                // Advance whichever run ends first; the other may overlap the next.
+                if runX1[i] < runX1[j] { i += 1 } else { j += 1 }
+            }
+        }
+        for z in 0..<nz {
+            for y in 0..<ny {
+                let row = y + ny * z
+                if y > 0 { joinOverlaps(row, row - 1) }
+                if z > 0 { joinOverlaps(row, row - ny) }
+            }
+        }
+        // Sizes by root; the largest wins, the smaller root (first in memory order) on ties.
+        var size = [Int](repeating: 0, count: runs)
+        for k in 0..<runs { size[find(k)] += Int(runX1[k] - runX0[k]) }
+        var best = 0
+        for k in 0..<runs where parent[k] == k && size[k] > size[best] { best = k }
+        var kept = [Bool](repeating: false, count: mask.count)
+        kept.withUnsafeMutableBufferPointer { out in
+            for row in 0..<(ny * nz) {
+                for k in rowStart[row]..<rowStart[row + 1] where parent[k] == best {
+                    let base = row * nx
+                    for x in Int(runX0[k])..<Int(runX1[k]) { out[base + x] = true }
+                }
+            }
+        }
+        return kept
     }
 
     /// In every transverse slice, background not 4-connected to the slice

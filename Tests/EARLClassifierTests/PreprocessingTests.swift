@@ -255,6 +255,53 @@ import EARLClassifier
         #expect(wrong([shell], hollow: hole, keeps: shell) == 0)
     }
 
+    /// `BodyMask.largestComponent` (runs joined by union–find) against a
+    /// plain voxel flood written here: random masks around 6-connected
+    /// site percolation (p ≈ 0.31, where components are largest and most
+    /// tangled), sparser and denser ones, and grids one voxel thin along
+    /// each axis. Ties go to the component met first in memory order, as
+    /// the flood's raster scan meets it.
+    @Test func largestComponentMatchesAVoxelFlood() {
+        func flood(_ mask: [Bool], _ nx: Int, _ ny: Int, _ nz: Int) -> [Bool] {
+            var label = [Int](repeating: -1, count: mask.count)
+            var sizes: [Int] = []
+            for start in mask.indices where mask[start] && label[start] < 0 {
+                let id = sizes.count
+                var stack = [start], size = 0
+                label[start] = id
+                while let i = stack.popLast() {
+                    size += 1
+                    let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny))
+                    let neighbours = [(x > 0, i - 1), (x + 1 < nx, i + 1), (y > 0, i - nx), (y + 1 < ny, i + nx), (z > 0, i - nx * ny), (z + 1 < nz, i + nx * ny)]
+                    for (ok, j) in neighbours where ok && mask[j] && label[j] < 0 {
+                        label[j] = id
+                        stack.append(j)
+                    }
+                }
+                sizes.append(size)
+            }
+            guard let largest = sizes.max(), let winner = sizes.firstIndex(of: largest) else { return mask }
+            return label.map { $0 == winner }
+        }
+        var rng = SplitMix64(seed: 23)
+        var cases = 0
+        for (nx, ny, nz) in [(17, 13, 11), (1, 20, 20), (20, 1, 20), (20, 20, 1), (40, 30, 20), (2, 2, 2)] {
+            for p in [0.0, 0.1, 0.25, 0.31, 0.4, 0.6, 1.0] {
+                let mask = (0..<(nx * ny * nz)).map { _ in rng.nextUniform() < p }
+                let got = BodyMask.largestComponent(mask, nx: nx, ny: ny, nz: nz)
+                #expect(got == flood(mask, nx, ny, nz), "\(nx)×\(ny)×\(nz) at p = \(p)")
+                cases += 1
+            }
+        }
+        // Two equal components: the one starting first in memory order wins, wherever the other lies.
+        var tie = [Bool](repeating: false, count: 6 * 5 * 4)
+        for i in [5 + 6 * (4 + 5 * 0), 5 + 6 * (4 + 5 * 1)] { tie[i] = true }  // x 5, y 4, z 0…1
+        for i in [0 + 6 * (0 + 5 * 3), 1 + 6 * (0 + 5 * 3)] { tie[i] = true }  // x 0…1, y 0, z 3
+        #expect(BodyMask.largestComponent(tie, nx: 6, ny: 5, nz: 4) == flood(tie, 6, 5, 4))
+        #expect(BodyMask.largestComponent(tie, nx: 6, ny: 5, nz: 4).enumerated().filter(\.element).map(\.offset) == [29, 59])
+        #expect(cases == 42)
+    }
+
     /// A 2 mm and a 4 mm rendering of one patient give nearly the same body
     /// (within 5 %) and body median (within 5 %) after resampling to 4 mm.
     @Test func voxelSizeIsNormalised() throws {
