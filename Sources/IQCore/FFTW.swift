@@ -185,7 +185,11 @@ enum FFTW {
             let n = inputLength, m = outputLength, lines = min(count, blockLines)
             let line = buffers.line, result = buffers.result
             // Gather in Makhoul's order, reading along whichever index is contiguous in memory.
-            var largest: Float = 0
+            // `magnitudes` ORs the samples' bits without the sign: 0 exactly when every sample
+            // is ±0. (A running `max(largest, abs(x))` made the same test through a
+            // compare-and-select chained from sample to sample; the 440-matrix check is
+            // about 1 % faster without it.)
+            var magnitudes: UInt32 = 0
             gatherIndex.withUnsafeBufferPointer { to in
                 if inputLineStride == 1 {
                     for i in 0..<n {
@@ -194,7 +198,7 @@ enum FFTW {
                             let v = row[b]
                             let x: Float = finiteInput || v.isFinite ? v : 0
                             line[b * n + at] = x
-                            largest = max(largest, abs(x))
+                            magnitudes |= x.bitPattern & 0x7FFF_FFFF
                         }
                     }
                 } else {
@@ -204,14 +208,14 @@ enum FFTW {
                             let v = row[i * inputStride]
                             let x: Float = finiteInput || v.isFinite ? v : 0
                             dst[to[i]] = x
-                            largest = max(largest, abs(x))
+                            magnitudes |= x.bitPattern & 0x7FFF_FFFF
                         }
                     }
                 }
             }
             // All-zero lines (air outside a scanner's reconstructed field of
             // view) resample to zeros, which `output` holds already.
-            if largest == 0 && outputIsZero { return }
+            if magnitudes == 0 && outputIsZero { return }
             for k in (lines * n)..<(blockLines * n) { line[k] = 0 }
             fftwf_execute_dft_r2c(plans.forward, line, buffers.spectrum)
             let kept = min(n, m), half = n / 2, outHalf = m / 2
