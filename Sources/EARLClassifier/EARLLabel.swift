@@ -71,6 +71,9 @@ public struct EARLCheckResult: Codable, Sendable, Equatable {
     public var estimates: [String: Double]?
     /// Why the label may not hold (a scan outside the model's `ScanDomain`); nil when none.
     public var warnings: [String]?
+    /// The scan's edge-image noise over its body median (`PreparedScan.edgeNoise`),
+    /// the quantity `ScanDomain.edgeNoise` bounds; nil when not measured.
+    public var edgeNoise: Double?
 
     /// The verdict from the two stages' class probabilities: P(clinical) is
     /// stage 1's, P(earlN) stage 1's compliant × stage 2's earlN; the label
@@ -103,10 +106,15 @@ public struct EARLCheckReport: Codable, Sendable {
     /// "earl1", "earl2", "any" or nil.
     public var require: String?
     public var results: [EARLCheckResult]
+    /// The training scans the model records (`EARLModel.domain`), against
+    /// which the results' warnings were judged; nil for a model without one
+    /// and in files written before it.
+    public var modelDomain: ScanDomain?
 
-    public init(provenance: Provenance, require: String?, results: [EARLCheckResult]) {
+    public init(provenance: Provenance, require: String?, results: [EARLCheckResult], modelDomain: ScanDomain? = nil) {
         self.provenance = provenance
         self.require = require
         self.results = results
+        self.modelDomain = modelDomain
     }
 }

@@ -204,6 +204,7 @@ public final class EARLModel {
     public func classify(_ volume: Volume, path: String) throws -> EARLCheckResult {
         let prepared = try preprocessor.prepare(volume, path: path)
         var result = classify(prepared, path: path)
+        result.edgeNoise = prepared.edgeNoise.isFinite ? prepared.edgeNoise : nil
         if let warnings = domain?.warnings(for: prepared), !warnings.isEmpty { result.warnings = warnings }
         return result
     }

@@ -91,21 +91,29 @@ public struct ScanDomain: Codable, Equatable, Sendable {
     /// it lies inside. A NaN edge noise (a flat edge image) is outside any
     /// known noise range.
     public func warnings(spacing: SIMD3<Double>, edgeNoise noise: Double) -> [String] {
-        func widened(_ r: ClosedRange<Double>, _ t: Double) -> ClosedRange<Double> { r.lowerBound * (1 - t)...r.upperBound * (1 + t) }
         var lines: [String] = []
-        let voxels = widened(inPlaneVoxelMM, Self.tolerance), slices = widened(axialVoxelMM, Self.tolerance)
+        let voxels = Self.widened(inPlaneVoxelMM, Self.tolerance), slices = Self.widened(axialVoxelMM, Self.tolerance)
         if !(voxels.contains(spacing.x) && voxels.contains(spacing.y) && slices.contains(spacing.z)) {
             lines.append(
                 String(format: "voxels %.2f×%.2f×%.2f mm", spacing.x, spacing.y, spacing.z)
                     + " lie outside the model's training scans (\(voxelText), \(Self.toleranceText(Self.tolerance))): the label is an extrapolation")
         }
-        if let edgeNoise, let noiseText, !(noise.isFinite && widened(edgeNoise, Self.noiseTolerance).contains(noise)) {
+        if let noiseText, edgeNoiseIsInside(noise) == false {
             lines.append(
                 "edge-image noise \(Self.percentText(noise)) of the body median lies outside the model's training scans "
                     + "(\(noiseText), \(Self.toleranceText(Self.noiseTolerance))): the label is an extrapolation (is this a PET image of a patient?)")
         }
         return lines
     }
+
+    /// Whether an edge noise lies within the training scans' (± `noiseTolerance`;
+    /// NaN never does); nil when the domain has no noise range.
+    public func edgeNoiseIsInside(_ noise: Double) -> Bool? {
+        edgeNoise.map { noise.isFinite && Self.widened($0, Self.noiseTolerance).contains(noise) }
+    }
+
+    /// The range with each end moved outwards by the fraction `t` of itself.
+    static func widened(_ r: ClosedRange<Double>, _ t: Double) -> ClosedRange<Double> { r.lowerBound * (1 - t)...r.upperBound * (1 + t) }
 
     /// `warnings(spacing:edgeNoise:)` of a prepared scan.
     public func warnings(for scan: PreparedScan) -> [String] {

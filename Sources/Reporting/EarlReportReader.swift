@@ -23,17 +23,21 @@ public enum EarlReportReader: ResultReader {
         // Stage 1's estimates of the reconstruction (models trained with
         // auxiliary targets), one column per quantity any result has.
         let estimated = Set(report.results.flatMap { $0.estimates?.keys.map { $0 } ?? [] }).sorted()
+        // The scans' edge-image noise, when measured (iqkit since 2026-12-07); marked outside the model's training scans'.
+        let noise = report.results.contains { $0.edgeNoise != nil }
+        func noiseMark(_ n: Double) -> ReportTable.Mark { report.modelDomain?.edgeNoiseIsInside(n) == false ? .fail : .none }
         let rows: [[ReportTable.Cell]] = report.results.map { r in
             let mark: ReportTable.Mark = requirement.map { $0.isMet(by: r.label) ? .pass : .fail } ?? .none
             return [
                 .init(r.path), .init(r.label.rawValue, mark: mark), .init(p(r.probabilities.clinical)), .init(p(r.probabilities.earl1)),
                 .init(p(r.probabilities.earl2)), .init(p(r.stage1Compliant)), .init(p(r.stage2EARL2)),
             ] + estimated.map { name in .init(r.estimates?[name].map { String(format: "%.3g", $0) } ?? "–") }
+                + (noise ? [r.edgeNoise.map { .init(String(format: "%.1f %%", 100 * $0), mark: noiseMark($0)) } ?? .init("–")] : [])
         }
         let table = ReportTable(
             caption: "Labels and probabilities (P(earlN) = P(compliant) × P(earlN | compliant))",
             header: ["scan", "label", "P(clinical)", "P(earl1)", "P(earl2)", "stage 1: P(compliant)", "stage 2: P(earl2)"]
-                + estimated.map { "stage 1 estimate: \($0)" }, rows: rows)
+                + estimated.map { "stage 1 estimate: \($0)" } + (noise ? ["edge-image noise"] : []), rows: rows)
         var figures: [ReportFigure] = []
         if let mosaic = edgeMosaic(report.results.map(\.path)) {
             figures.append(ReportFigure(
@@ -51,7 +55,9 @@ public enum EarlReportReader: ResultReader {
                         + (requirement.map { " Required: \($0.rawValue)." } ?? " No requirement was set: classification only.")
                 ] + (estimated.isEmpty ? [] : [
                     "The model's stage 1 was also trained to estimate \(estimated.joined(separator: ", ")) of the reconstruction (auxiliary targets from simulated scans): estimates, not measurements; they do not enter the label."
-                ]) + warnings,
+                ]) + (report.modelDomain.map {
+                    ["The model was trained on scans with \($0.summary); a scan outside these ranges is labelled all the same, with a warning that its label is an extrapolation."]
+                } ?? []) + warnings,
                 tables: [table], figures: figures, provenance: report.provenance)
         ]
     }

@@ -93,7 +93,7 @@ struct EarlCheck: ParsableCommand {
                 provenance: Provenance(
                     inputs: try inputs.value(),
                     settings: ["model": modelPath, "require": require?.rawValue ?? "none"]),
-                require: require?.rawValue, results: results)
+                require: require?.rawValue, results: results, modelDomain: classifier.domain)
             try ResultJSON.write(report, to: json)
         }
         if let require {

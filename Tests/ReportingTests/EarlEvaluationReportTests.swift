@@ -51,6 +51,32 @@ import Testing
         #expect(without.tables.first?.header.count == 7 && without.paragraphs.count == 1)
     }
 
+    /// With the scans' edge noise and the model's training domain in the
+    /// JSON, the table gains an edge-noise column (a value outside the
+    /// domain's ±25 % marked) and a paragraph states the domain.
+    @Test func checkReportShowsEdgeNoiseAgainstTheModelsDomain() throws {
+        var inside = EARLCheckResult(path: "a.nii", stage1: [0.1, 0.9], stage2: [0.5, 0.5], activeVoxels: 10)
+        inside.edgeNoise = 0.041
+        var outside = EARLCheckResult(path: "b.nii", stage1: [0.9, 0.1], stage2: [0.5, 0.5], activeVoxels: 10)
+        outside.edgeNoise = 0.5
+        outside.warnings = ["edge-image noise 50.0 % …"]
+        let domain = ScanDomain(inPlaneVoxelMM: 2...4, axialVoxelMM: 2...4, edgeNoise: 0.03...0.12, scans: 9)
+        let report = EARLCheckReport(provenance: ReportFixtures.provenance("a.nii"), require: nil, results: [inside, outside], modelDomain: domain)
+        let data = try ResultJSON.encoder().encode(report)
+        let section = try #require(try EarlReportReader.sections(from: data, path: "check.json").first)
+        let table = try #require(section.tables.first)
+        #expect(table.header.last == "edge-image noise")
+        #expect(table.rows.map { $0.last?.text } == ["4.1 %", "50.0 %"])
+        #expect(table.rows.map { $0.last?.mark } == [ReportTable.Mark.none, .fail])
+        #expect(section.paragraphs.contains { $0.hasPrefix("The model was trained on scans with \(domain.summary);") }, "\(section.paragraphs)")
+        // A file without them (iqkit before 2026-12-07) keeps the plain table.
+        let plain = EARLCheckReport(provenance: ReportFixtures.provenance("a.nii"), require: nil, results: [EARLCheckResult(path: "a.nii", stage1: [0.1, 0.9], stage2: [0.5, 0.5], activeVoxels: 10)])
+        let json = String(decoding: try ResultJSON.encoder().encode(plain), as: UTF8.self)
+        #expect(!json.contains("edgeNoise") && !json.contains("modelDomain"))
+        let old = try #require(try EarlReportReader.sections(from: Data(json.utf8), path: "old.json").first)
+        #expect(old.tables.first?.header.count == 7 && !old.paragraphs.contains { $0.contains("was trained on") })
+    }
+
     @Test func targetsBecomeChecks() throws {
         let section = try Self.section(Self.evaluation(targets: AccuracyTargets(stage1: 0.99, stage2: 0.95)))
         #expect(section.kind == "earl-evaluation" && section.subject == "eval.json")

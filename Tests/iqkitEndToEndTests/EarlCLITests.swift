@@ -76,6 +76,9 @@ import Testing
         #expect(check.stdout == quiet.stdout)
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/c.json"))) as? [String: Any]
         #expect((report?["results"] as? [[String: Any]])?.first?["warnings"] as? [String] == [warning])
+        // The scan's edge noise and the model's domain travel with the JSON.
+        #expect(((report?["results"] as? [[String: Any]])?.first?["edgeNoise"] as? Double).map { $0 > 0 && $0 < 1 } == true, "\(report ?? [:])")
+        #expect((report?["modelDomain"] as? [String: Any])?["scans"] as? Int == 9)
         let rendered = try CLIRunner.run(["report", dir + "/c.json", "--out", dir + "/report"])
         #expect(rendered.status == 0, "\(rendered.stderr)")
         let html = try String(contentsOfFile: dir + "/report/index.html", encoding: .utf8)
