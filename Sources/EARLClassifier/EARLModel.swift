@@ -91,7 +91,7 @@ public final class EARLModel {
     public let stage2: [Network]
     public let preprocessor: ScanPreprocessor
     public var notes: [String: String]
-    /// The voxel sizes of the training scans, when the file records them.
+    /// The training scans' voxel sizes and edge noise, when the file records them.
     public var domain: ScanDomain?
     /// The training history of each network, in the order of `stage1` and `stage2`.
     public var histories: (stage1: [TrainingHistory?], stage2: [TrainingHistory?])
@@ -158,7 +158,9 @@ public final class EARLModel {
 
     public var input: InputSpecification { preprocessor.input }
 
-    /// Classifies a prepared scan.
+    /// Classifies a prepared scan, with its edge noise, and warnings when its
+    /// voxel sizes or noise lie outside the model's `domain` (so a
+    /// cross-validation fold's predictions carry them as `earl check`'s do).
     ///
     /// Both stages always run (their probabilities are reported). Every
     /// network of both stages runs on its own worker, two at a time on two
@@ -173,10 +175,13 @@ public final class EARLModel {
         BLAS.setThreads(1)
         defer { BLAS.setThreads(previous) }
         let results = parallelMap(runs.networks.count) { runs.outputs($0) }
-        return EARLCheckResult(
+        var result = EARLCheckResult(
             path: path, stage1: Self.memberMean(results[..<stage1.count].map(\.probabilities)),
             stage2: Self.memberMean(results[stage1.count...].map(\.probabilities)), activeVoxels: prepared.tensor.count,
             estimates: stage1Estimates(results[..<stage1.count].map(\.estimates)))
+        result.edgeNoise = prepared.edgeNoise.isFinite ? prepared.edgeNoise : nil
+        if let warnings = domain?.warnings(for: prepared), !warnings.isEmpty { result.warnings = warnings }
+        return result
     }
 
     /// Stage 1's regression estimates by name, averaged over its members;
@@ -198,15 +203,11 @@ public final class EARLModel {
         return sum.map { $0 / Double(members.count) }
     }
 
-    /// Preprocesses and classifies a scan, with warnings when its voxel
-    /// sizes or noise lie outside the model's `domain`. - Throws:
-    /// `InputError` when the scan holds no body or is too small to read.
+    /// Preprocesses and classifies a scan (`classify(_:path:)` of the
+    /// prepared scan). - Throws: `InputError` when the scan holds no body or
+    /// is too small to read.
     public func classify(_ volume: Volume, path: String) throws -> EARLCheckResult {
-        let prepared = try preprocessor.prepare(volume, path: path)
-        var result = classify(prepared, path: path)
-        result.edgeNoise = prepared.edgeNoise.isFinite ? prepared.edgeNoise : nil
-        if let warnings = domain?.warnings(for: prepared), !warnings.isEmpty { result.warnings = warnings }
-        return result
+        classify(try preprocessor.prepare(volume, path: path), path: path)
     }
 
     public func write(to path: String) throws {

@@ -59,6 +59,8 @@ import EARLClassifier
         let back = try EARLModel.read(from: path)
         #expect(back.input == Self.input)
         #expect(test.map { back.classify($0.prepared, path: $0.name) } == results)
+        // A prepared scan's result carries its edge noise, as `earl check`'s does (and CV folds' now).
+        #expect(zip(test, results).allSatisfy { $0.prepared.edgeNoise == $1.edgeNoise })
         // The training scans' voxel sizes (4 mm cubes) and edge noise travel with the model.
         let noises = training.map(\.prepared.edgeNoise)
         #expect(noises.allSatisfy { $0 > 0.005 && $0 < 0.5 }, "\(noises)")
@@ -171,6 +173,8 @@ import EARLClassifier
         let back = try EARLModel.read(from: dir + "/ensemble.json")
         #expect(weights(back) == weights(ensemble))
         #expect(test.map { back.classify($0.prepared, path: $0.name) } == results)
+        // A prepared scan's result carries its edge noise, as `earl check`'s does (and CV folds' now).
+        #expect(zip(test, results).allSatisfy { $0.prepared.edgeNoise == $1.edgeNoise })
         #expect(back.histories.stage2 == ensemble.histories.stage2)
         // A version-2 file whose stage holds no network, or networks expecting
         // other preprocessing, is refused with a line naming the file.
