@@ -150,7 +150,9 @@ public struct ScanPreprocessor: Sendable {
             guard edgeSpread.isFinite else { throw InputError.invalidData(path: path, problem: "the edge image is flat inside the body (MAD \(mad))") }
         }
         if input.normalisation == "body-median-edge-mad" { edgeScale = Float(1 / edgeSpread) }
-        let edgeNoise = Float(edgeSpread / median) * Self.edgeNoiseScale
+        // The noise relative to the uptake: `PreparedScan.edgeNoise`, and, scaled, the "edge-noise" feature.
+        let relativeNoise = edgeSpread / median
+        let edgeNoise = Float(relativeNoise) * Self.edgeNoiseScale
         // The hottest native voxel in each network voxel (an RCmax-like
         // reading of the native grid), only when asked for.
         let nativeMax: [Float]? = input.features.contains("native-max") ? Resampler.maxPool(scan, spacingMM: target).voxels : nil
@@ -197,6 +199,6 @@ public struct ScanPreprocessor: Sendable {
         let tensor = SparseTensor(sites: ActiveSet(coordinates: coordinates), channels: input.features.count, features: features)
         return PreparedScan(
             tensor: tensor, bodyVoxels: bodyVoxels, bodyMedian: median, spacingMM: resampled.spacingMM, nativeSpacingMM: scan.spacingMM,
-            edgeNoise: edgeSpread / median)
+            edgeNoise: relativeNoise)
     }
 }
