@@ -201,11 +201,7 @@ struct EarlTrain: ParsableCommand {
     }
 
     func run() throws {
-        let outputs = [out, report, cvJSON].compactMap { $0 }
-        try FileChecks.requireOutputs(outputs, inputs: [labels] + [auxiliary].compactMap { $0 })
-        let entries = try LabelsCSV.parse(path: labels)
-        let scanPaths = entries.map { URL(fileURLWithPath: data).appendingPathComponent($0.file).path }
-        for output in outputs { try FileChecks.requireDistinct(output: output, inputs: scanPaths) }
+        let (entries, scanPaths) = try readLabelledScans(labels, in: data, outputs: [out, report, cvJSON], inputs: [labels] + [auxiliary].compactMap { $0 })
         let auxiliaryTable = try auxiliary.map { try AuxiliaryCSV.parse(path: $0) }
         if let auxiliary, let auxiliaryTable, let missing = entries.first(where: { auxiliaryTable.values[$0.file] == nil }) {
             throw InputError.invalidData(path: auxiliary, problem: "no row for \(missing.file), which \(labels) lists")
@@ -274,6 +270,19 @@ struct EarlTrain: ParsableCommand {
         }
         if !failures.isEmpty { throw QAFailure(message: failures.joined(separator: "; ")) }
     }
+}
+
+/// Reads the labels file of a run that reads the scans it lists under
+/// `data` and writes `outputs` (nil: not asked for). The outputs are checked
+/// against `inputs` and each other before the file is read, and against the
+/// listed scans after, so that no output lands on anything the run reads.
+/// - Returns: the entries and their scans' paths, in the file's order.
+func readLabelledScans(_ labels: String, in data: String, outputs: [String?], inputs: [String]) throws -> (entries: [LabelsCSV.Entry], paths: [String]) {
+    try FileChecks.requireOutputs(outputs, inputs: inputs)
+    let entries = try LabelsCSV.parse(path: labels)
+    let paths = entries.map { URL(fileURLWithPath: data).appendingPathComponent($0.file).path }
+    for output in outputs.compactMap({ $0 }) { try FileChecks.requireDistinct(output: output, inputs: paths) }
+    return (entries, paths)
 }
 
 extension EarlTrain {
@@ -391,11 +400,7 @@ struct EarlEvaluate: ParsableCommand {
     @OptionGroup var read: ReadOptions
 
     func run() throws {
-        let outputs = [json, report].compactMap { $0 }
-        try FileChecks.requireOutputs(outputs, inputs: [labels] + [model].compactMap { $0 })
-        let entries = try LabelsCSV.parse(path: labels)
-        let scanPaths = entries.map { URL(fileURLWithPath: data).appendingPathComponent($0.file).path }
-        for output in outputs { try FileChecks.requireDistinct(output: output, inputs: scanPaths) }
+        let (entries, scanPaths) = try readLabelledScans(labels, in: data, outputs: [json, report], inputs: [labels] + [model].compactMap { $0 })
         let modelPath = try model ?? DefaultEARLModel.path()
         let classifier = try EARLModel.read(from: modelPath)
         var evaluation = EvaluationReport(
