@@ -91,12 +91,24 @@ public struct PatientCorpus {
         /// as irreproducible. 1 (the default) keeps the single-scan labels of
         /// earlier versions, bit for bit.
         public var phantomScans: Int
+        /// Decouples the noise's texture from the resolution: with S > 1 each
+        /// setting's noise texture FWHM is its resolution FWHM times a factor
+        /// drawn log-uniformly from 1/S…S (the phantom that labels it is
+        /// reconstructed so too). Real reconstructions' noise is finer or
+        /// coarser than their resolution (OSEM iterations, PSF modelling),
+        /// and a network trained with the two tied reads resolution from the
+        /// noise (docs/benchmarks/earl-model.md, "noise texture"). 1 (the
+        /// default) ties them and makes no extra draw, so earlier corpora are
+        /// reproduced exactly.
+        public var noiseTextureSpread: Double
 
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
             minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0,
-            nearEdgeMaxVoxelMM: Double? = nil, continuousVoxels: Double = 0, phantomScans: Int = 1
+            nearEdgeMaxVoxelMM: Double? = nil, continuousVoxels: Double = 0, phantomScans: Int = 1,
+            noiseTextureSpread: Double = 1
         ) {
+            self.noiseTextureSpread = noiseTextureSpread
             self.nearEdgeMaxVoxelMM = nearEdgeMaxVoxelMM
             self.continuousVoxels = continuousVoxels
             self.phantomScans = phantomScans
@@ -132,6 +144,9 @@ public struct PatientCorpus {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "must be a fraction 0…1")
             }
             try PatientCorpus.checkPhantomScans(phantomScans)
+            guard noiseTextureSpread.isFinite, (1...3).contains(noiseTextureSpread) else {
+                throw InputError.invalidSetting(name: "--noise-texture-spread", problem: "must be 1…3 (1: texture follows resolution)")
+            }
             guard continuousVoxels == 0 || split == .train else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "only for the train split (the test split keeps its listed grids)")
             }
@@ -139,7 +154,7 @@ public struct PatientCorpus {
 
         private enum CodingKeys: String, CodingKey {
             case count, seed, split, bedPositions, fieldOfViewMM, scansPerSetting, minimumMargin, supersampling, pairedAnatomies, nearEdgeClinical
-            case nearEdgeMaxVoxelMM, continuousVoxels, phantomScans
+            case nearEdgeMaxVoxelMM, continuousVoxels, phantomScans, noiseTextureSpread
         }
 
         /// Manifests written before `continuousVoxels` existed decode with it off.
@@ -158,6 +173,7 @@ public struct PatientCorpus {
             nearEdgeMaxVoxelMM = try c.decodeIfPresent(Double.self, forKey: .nearEdgeMaxVoxelMM)
             continuousVoxels = try c.decodeIfPresent(Double.self, forKey: .continuousVoxels) ?? 0
             phantomScans = try c.decodeIfPresent(Int.self, forKey: .phantomScans) ?? 1
+            noiseTextureSpread = try c.decodeIfPresent(Double.self, forKey: .noiseTextureSpread) ?? 1
         }
     }
 
@@ -323,6 +339,16 @@ public struct PatientCorpus {
         }
     }
 
+    /// A setting's noise texture FWHM under `Options.noiseTextureSpread`:
+    /// `fwhmMM` times a factor log-uniform in 1/spread…spread, or nil at
+    /// spread 1. Drawn from the setting's label seed, so the main stream, and
+    /// with it every proposal, stays that of a corpus with texture tied.
+    public static func noiseTexture(fwhmMM: Double, spread: Double, labelSeed: UInt64) -> Double? {
+        guard spread > 1 else { return nil }
+        var random = SplitMix64(seed: labelSeed ^ 0x7E47_03E5_F1C7_0A2B)
+        return fwhmMM * exp(log(spread) * (2 * random.nextUniform() - 1))
+    }
+
     /// Settings needed to fill every label's quota.
     public var settingsNeeded: Int { quotas.values.reduce(0) { $0 + ($1 + options.scansPerSetting - 1) / options.scansPerSetting } }
 
@@ -345,9 +371,10 @@ public struct PatientCorpus {
             let open = families.filter { (needed[$0] ?? 0) > 0 }
             let family = open[attempts % open.count]
             let voxel = Self.voxel(continuousFraction: options.continuousVoxels, listed: voxels, random: &random)
-            let setting = Self.propose(
+            var setting = Self.propose(
                 family, voxel: voxel, nearEdgeClinical: options.nearEdgeClinical, nearEdgeMaxVoxelMM: options.nearEdgeMaxVoxelMM, random: &random)
             let labelSeed = random.next()
+            setting.noiseTextureFWHMMM = Self.noiseTexture(fwhmMM: setting.fwhmMM, spread: options.noiseTextureSpread, labelSeed: labelSeed)
             let phantom = try labeller.label(setting, seed: labelSeed)
             let note = "\(setting.summary): \(phantom.category.rawValue)"
             guard let label = phantom.label else {

@@ -12,6 +12,10 @@ public struct ReconstructionSetting: Codable, Sendable, Equatable {
     /// Voxel COV at the reference concentration (see `PETReconstructionModel`).
     public var noiseCOV: Double
     public var voxelMM: [Double]
+    /// FWHM (mm) of the noise's texture when it is not the resolution's (see
+    /// `PETReconstructionModel.noiseTextureFWHMMM`); nil in corpora made
+    /// without `PatientCorpus.Options.noiseTextureSpread`.
+    public var noiseTextureFWHMMM: Double?
 
     public init(fwhmMM: Double, psfOvershoot: Double, noiseCOV: Double, voxelMM: SIMD3<Double>) {
         self.fwhmMM = fwhmMM
@@ -39,11 +43,14 @@ public struct ReconstructionSetting: Codable, Sendable, Equatable {
 
     /// The reconstruction model with a noise seed.
     public func model(seed: UInt64) -> PETReconstructionModel {
-        PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noiseCOV, seed: seed)
+        PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noiseCOV, noiseTextureFWHMMM: noiseTextureFWHMMM, seed: seed)
     }
 
     public var summary: String {
-        String(format: "FWHM %.2f mm, overshoot %.2f, noise %.3f, voxel %@ mm", fwhmMM, psfOvershoot, noiseCOV, voxelMM.map { String(format: "%.2f", $0) }.joined(separator: "×"))
+        let text = String(
+            format: "FWHM %.2f mm, overshoot %.2f, noise %.3f, voxel %@ mm", fwhmMM, psfOvershoot, noiseCOV,
+            voxelMM.map { String(format: "%.2f", $0) }.joined(separator: "×"))
+        return noiseTextureFWHMMM.map { text + String(format: ", noise texture %.2f mm", $0) } ?? text
     }
 }
 

@@ -11,8 +11,8 @@ import IQCore
 ///   k = `overshootWidthFactor`: a difference of Gaussians that sharpens
 ///   edges and rings around them, lifting RCmax of mid-sized spheres above 1
 ///   as clinical PSF reconstructions do.
-/// - Noise: white Gaussian noise smoothed by the same resolution kernel (the
-///   texture), scaled so that a region at the reference concentration has
+/// - Noise: white Gaussian noise smoothed by a Gaussian of the resolution's
+///   FWHM (the texture; `noiseTextureFWHMMM` sets another), scaled so that a region at the reference concentration has
 ///   coefficient of variation `noiseCOV · √(referenceDuration / duration)`,
 ///   and growing with √(local concentration) as counting noise does.
 public struct PETReconstructionModel: Codable, Sendable, Equatable {
@@ -21,18 +21,24 @@ public struct PETReconstructionModel: Codable, Sendable, Equatable {
     public var overshootWidthFactor: Double
     /// Voxel coefficient of variation at the reference concentration and duration (0 = noise-free).
     public var noiseCOV: Double
+    /// FWHM (mm) of the Gaussian that gives the noise its texture; nil: the
+    /// resolution's `fwhmMM`. Real reconstructions' noise can be finer or
+    /// coarser than their resolution (OSEM iterations, PSF modelling); this
+    /// lets a study separate the two.
+    public var noiseTextureFWHMMM: Double?
     public var scanDurationS: Double
     public var referenceDurationS: Double
     public var seed: UInt64
 
     public init(
-        fwhmMM: Double, psfOvershoot: Double = 0, overshootWidthFactor: Double = 2, noiseCOV: Double = 0, scanDurationS: Double = 120,
-        referenceDurationS: Double = 120, seed: UInt64 = 1
+        fwhmMM: Double, psfOvershoot: Double = 0, overshootWidthFactor: Double = 2, noiseCOV: Double = 0, noiseTextureFWHMMM: Double? = nil,
+        scanDurationS: Double = 120, referenceDurationS: Double = 120, seed: UInt64 = 1
     ) {
         self.fwhmMM = fwhmMM
         self.psfOvershoot = psfOvershoot
         self.overshootWidthFactor = overshootWidthFactor
         self.noiseCOV = noiseCOV
+        self.noiseTextureFWHMMM = noiseTextureFWHMMM
         self.scanDurationS = scanDurationS
         self.referenceDurationS = referenceDurationS
         self.seed = seed
@@ -48,6 +54,9 @@ public struct PETReconstructionModel: Codable, Sendable, Equatable {
             throw InputError.invalidSetting(name: "overshoot width factor", problem: "must be > 1")
         }
         guard noiseCOV.isFinite, noiseCOV >= 0, noiseCOV <= 2 else { throw InputError.invalidSetting(name: "--noise", problem: "must be 0…2") }
+        if let texture = noiseTextureFWHMMM, !(texture.isFinite && texture >= 0 && texture <= 30) {
+            throw InputError.invalidSetting(name: "--noise-texture-fwhm-mm", problem: "must be 0…30 mm")
+        }
         guard scanDurationS.isFinite, scanDurationS > 0 else { throw InputError.invalidSetting(name: "--duration-s", problem: "must be positive") }
     }
 
@@ -76,7 +85,7 @@ public struct PETReconstructionModel: Codable, Sendable, Equatable {
                 for i in (z * nx * ny)..<((z + 1) * nx * ny) { out[i] = Float(rng.nextNormal()) }
             }
         }
-        let noiseFWHM = max(fwhmMM, 0.01)
+        let noiseFWHM = max(noiseTextureFWHMMM ?? fwhmMM, 0.01)
         let textured = GaussianFilter(fwhmMM: noiseFWHM).apply(white, nx: image.nx, ny: image.ny, nz: image.nz, spacingMM: image.spacingMM)
         // Variance of smoothed unit white noise = Σ kernel weights² (per axis, separable).
         let kernels = GaussianFilter(fwhmMM: noiseFWHM).kernels(spacingMM: image.spacingMM)

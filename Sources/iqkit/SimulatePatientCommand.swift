@@ -16,6 +16,8 @@ struct SimulatePatient: ParsableCommand {
     @Option(help: "Reconstruction resolution: Gaussian FWHM in mm (0 for none).") var fwhmMM: Double = 0
     @Option(help: "PSF-reconstruction edge overshoot (0 = none), as in `simulate nema`.") var psfOvershoot: Double = 0
     @Option(help: "Noise: voxel COV at the soft-tissue (torso) concentration (0 = noise-free).") var noise: Double = 0
+    @Option(help: "FWHM in mm of the noise's texture (default: the resolution's --fwhm-mm); another value makes noise finer or coarser than the resolution, as some reconstructions' is.")
+    var noiseTextureFwhmMM: Double?
     @Option(help: "Seed of the noise.") var noiseSeed: UInt64 = 1
     @Flag(help: "Draw arms beside the torso.") var arms = false
 
@@ -27,7 +29,7 @@ struct SimulatePatient: ParsableCommand {
 
     func run() throws {
         try FileChecks.requireOutput(output, inputs: [])
-        let model = PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noise, seed: noiseSeed)
+        let model = PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noise, noiseTextureFWHMMM: noiseTextureFwhmMM, seed: noiseSeed)
         try model.validate()
         let phantom = AnthropomorphicPhantom.random(seed: seed, options: .init(arms: arms))
         let z = bedPositions == 0 ? phantom.bodyZRangeMM : phantom.bedPositionsZRangeMM(count: bedPositions)

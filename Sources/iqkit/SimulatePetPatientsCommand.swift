@@ -40,13 +40,15 @@ struct SimulatePetPatients: ParsableCommand {
     var continuousVoxels: Double = 0
     @Option(help: "Phantom scans that must agree on a setting's category (the centred one, then repeats at random rotations and sub-voxel shifts, each with its own noise); settings whose verdict changes between them are not used.")
     var phantomScans: Int = 1
+    @Option(help: "Decouple noise texture from resolution: each setting's noise texture FWHM is its resolution FWHM times a factor drawn log-uniformly from 1/S…S (1: tied, as before).")
+    var noiseTextureSpread: Double = 1
     @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
 
     func run() throws {
         let options = PatientCorpus.Options(
             count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
             minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical, nearEdgeMaxVoxelMM: nearEdgeMaxVoxelMM,
-            continuousVoxels: continuousVoxels, phantomScans: phantomScans)
+            continuousVoxels: continuousVoxels, phantomScans: phantomScans, noiseTextureSpread: noiseTextureSpread)
         let corpus = try PatientCorpus(options: options, labeller: try .standard())
         let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")
         let counts = manifest.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

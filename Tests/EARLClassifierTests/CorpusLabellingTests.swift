@@ -386,6 +386,38 @@ import Testing
         #expect(round.phantomScans == 5)
     }
 
+    /// Noise texture decoupled from resolution: refused outside 1…3; old
+    /// manifests read as tied; the factor stays within 1/S…S and fills it
+    /// log-uniformly; at S = 1 no texture is set. A labelled corpus carries
+    /// the texture in its settings, and the phantom that labels a setting is
+    /// reconstructed with it.
+    @Test func noiseTextureSpreadOption() throws {
+        let labeller = try SettingLabeller.standard()
+        for bad in [0.5, 3.5, .nan] { #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 9, noiseTextureSpread: bad), labeller: labeller) } }
+        let old = #"{"count": 120, "seed": 1, "split": "train", "bedPositions": 2, "fieldOfViewMM": 500, "scansPerSetting": 2, "minimumMargin": 0.1, "supersampling": 2}"#
+        #expect(try JSONDecoder().decode(PatientCorpus.Options.self, from: Data(old.utf8)).noiseTextureSpread == 1)
+        #expect(PatientCorpus.noiseTexture(fwhmMM: 5, spread: 1, labelSeed: 7) == nil)
+        let logFactors = (0..<4000).map { log(PatientCorpus.noiseTexture(fwhmMM: 5, spread: 1.6, labelSeed: UInt64($0))! / 5) / log(1.6) }
+        #expect(logFactors.allSatisfy { abs($0) <= 1 })
+        #expect(logFactors.min()! < -0.99 && logFactors.max()! > 0.99)
+        // Uniform on −1…1: mean 0 and SD 1/√3, each within 4 standard errors.
+        let mean = logFactors.reduce(0, +) / 4000
+        let sd = (logFactors.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3999).squareRoot()
+        #expect(abs(mean) < 4 * (1 / 3.0).squareRoot() / 4000.0.squareRoot() && abs(sd - (1 / 3.0).squareRoot()) < 0.02, "mean \(mean), SD \(sd)")
+
+        let corpus = try PatientCorpus(options: .init(count: 3, scansPerSetting: 1, noiseTextureSpread: 1.6), labeller: labeller)
+        let (settings, _) = try corpus.labelSettings()
+        #expect(settings.count == 3)
+        for s in settings {
+            let texture = try #require(s.setting.noiseTextureFWHMMM)
+            #expect(abs(log(texture / s.setting.fwhmMM)) <= log(1.6) + 1e-12)
+            #expect(s.setting.model(seed: 1).noiseTextureFWHMMM == texture)
+            #expect(s.setting.summary.hasSuffix(String(format: ", noise texture %.2f mm", texture)))
+        }
+        let round = try JSONDecoder().decode(ReconstructionSetting.self, from: JSONEncoder().encode(settings[0].setting))
+        #expect(round == settings[0].setting)
+    }
+
     /// The continuous fraction is honoured; 0 draws exactly the listed-grid stream of earlier versions.
     @Test func continuousVoxelFraction() {
         let listed = PatientCorpus.Split.train.voxelSizes

@@ -3,6 +3,7 @@
 
     scripts/studies/edge-floor.py reach  R1.json [R2.json …]   # an ideal classifier's chance of 99 % stage 1
     scripts/studies/edge-floor.py oracle R1.json [R2.json …]   # the phantom's edge distance from the setting's parameters
+    scripts/studies/edge-floor.py sensitivity R1.json [R2.json …]   # the same, with FWHM and overshoot known only roughly
 
 reach: the distribution of an ideal classifier's stage-1 misses against each
 corpus's single-scan labels (a setting's scans are missed together), with a
@@ -17,6 +18,9 @@ oracle: the mean d of each setting's phantom scans regressed on its
 reconstruction parameters (FWHM, overshoot, noise, in-plane and axial voxel;
 cubic terms and pairwise products; least squares, leave-one-out over the
 settings with |mean d| < 1.5), scored on the settings near the edge.
+sensitivity: the oracle again with normal errors added to FWHM and
+overshoot, to see how finely an estimate of each must be read.
+
 Needs numpy. Used in docs/benchmarks/earl-model.md ("Could any classifier
 meet the target on these corpora?").
 """
@@ -77,7 +81,7 @@ def reach(paths, target=0.99):
             print(f"   {name:8s} mean misses {mean:.2f}, P(reach) {p_reach:.3f}")
     print("all at once:", ", ".join(f"{k} {v:.3f}" for k, v in joint.items()))
 
-def oracle(paths):
+def oracle_rows(paths):
     import numpy as np
     rows = []
     pattern = r"FWHM ([\d.]+) mm, overshoot ([\d.]+), noise ([\d.]+), voxel ([\d.]+)×([\d.]+)×([\d.]+) mm"
@@ -87,11 +91,15 @@ def oracle(paths):
             if d and m:
                 f, o, n, vx, _, vz = map(float, m.groups())
                 rows.append((f, o, n, vx, vz, float(np.mean(d)), float(np.std(d, ddof=1))))
-    data = np.array(rows)
-    x, y, sd = data[:, :5], data[:, 5], data[:, 6]
+    return np.array(rows)
+
+def oracle_fit(x, y):
+    """Leave-one-out predictions of y from x (cubic terms and pairwise products)."""
+    import numpy as np
     z = (x - x.mean(0)) / x.std(0)
-    cols = [np.ones(len(z))] + [z[:, i] ** e for i in range(5) for e in (1, 2, 3)]
-    cols += [z[:, i] * z[:, j] for i, j in itertools.combinations(range(5), 2)]
+    k = x.shape[1]
+    cols = [np.ones(len(z))] + [z[:, i] ** e for i in range(k) for e in (1, 2, 3)]
+    cols += [z[:, i] * z[:, j] for i, j in itertools.combinations(range(k), 2)]
     features = np.stack(cols, 1)
     fit = np.where(np.abs(y) < 1.5)[0]
     predicted = np.full(len(y), np.nan)
@@ -99,6 +107,13 @@ def oracle(paths):
         others = fit[fit != i]
         w, *_ = np.linalg.lstsq(features[others], y[others], rcond=None)
         predicted[i] = features[i] @ w
+    return predicted
+
+def oracle(paths):
+    import numpy as np
+    data = oracle_rows(paths)
+    x, y, sd = data[:, :5], data[:, 5], data[:, 6]
+    predicted = oracle_fit(x, y)
     near = np.abs(y) < 0.5
     residual = (predicted - y)[near]
     print(f"{len(y)} settings; near the edge (|mean d| < 0.5): {near.sum()}")
@@ -108,7 +123,31 @@ def oracle(paths):
         zone = near & (np.abs(y) > limit)
         print(f"   |mean d| > {limit}: wrong side for {np.sum(np.sign(predicted[zone]) != np.sign(y[zone]))} of {zone.sum()}")
 
+def sensitivity(paths):
+    """The oracle again, with FWHM and overshoot known only to within a normal
+    error (as an estimate from the patient scan would be): which of the two
+    an estimator must read finely to place a protocol near the edge."""
+    import numpy as np
+    data = oracle_rows(paths)
+    x, y = data[:, :5], data[:, 5]
+    near = np.abs(y) < 0.5
+    print(f"{len(y)} settings, {near.sum()} near the edge (|mean d| < 0.5); mean of 5 draws of the error")
+    print("FWHM error (mm)  overshoot error  rms of d near the edge  wrong side")
+    for fwhm_sd, overshoot_sd in [(0, 0), (0.1, 0), (0.2, 0), (0.4, 0), (0, 0.05), (0, 0.1), (0, 0.15),
+                                  (0.1, 0.15), (0.4, 0.15), (0.4, 0.05)]:
+        rms, wrong = [], []
+        for seed in range(5):
+            rng = np.random.default_rng(seed)
+            xx = x.copy()
+            xx[:, 0] += rng.normal(0, fwhm_sd, len(x))
+            xx[:, 1] += rng.normal(0, overshoot_sd, len(x))
+            predicted = oracle_fit(xx, y)
+            rms.append(np.sqrt(np.mean((predicted - y)[near] ** 2)))
+            wrong.append(np.sum(np.sign(predicted[near]) != np.sign(y[near])))
+        print(f"{fwhm_sd:16.2f}  {overshoot_sd:15.2f}  {np.mean(rms):22.3f}  {np.mean(wrong):6.1f} of {near.sum()}")
+
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("reach", "oracle"):
+    commands = {"reach": reach, "oracle": oracle, "sensitivity": sensitivity}
+    if len(sys.argv) < 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
-    (reach if sys.argv[1] == "reach" else oracle)(sys.argv[2:])
+    commands[sys.argv[1]](sys.argv[2:])
