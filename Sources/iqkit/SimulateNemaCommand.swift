@@ -14,6 +14,8 @@ struct SimulateNema: ParsableCommand {
     @Option(help: "Voxel size in mm: one value, or x,y,z.") var voxelMM: String = "2"
     @Option(help: "PSF edge overshoot amplitude (0 = none; clinical PSF recons ≈ 0.2–0.5).") var psfOvershoot: Double = 0
     @Option(help: "Background voxel COV at 120 s (0 = noise-free).") var noise: Double = 0
+    @Option(help: "FWHM in mm of the noise's texture (default: the resolution's --fwhm-mm), as in `simulate patient`.")
+    var noiseTextureFwhmMM: Double?
     @Option(help: "Scan duration in s (noise scales with 1/√duration).") var durationS: Double = 120
     @Option(help: "Background activity in Bq/mL.") var backgroundActivity: Double = 2000
     @Option(help: "Sphere-to-background ratio.") var ratio: Double = 10
@@ -37,7 +39,7 @@ struct SimulateNema: ParsableCommand {
         guard backgroundActivity.isFinite, backgroundActivity > 0, ratio.isFinite, ratio > 0 else {
             throw InputError.invalidSetting(name: "--background-activity/--ratio", problem: "must be positive")
         }
-        let model = PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noise, scanDurationS: durationS, seed: seed)
+        let model = PETReconstructionModel(fwhmMM: fwhmMM, psfOvershoot: psfOvershoot, noiseCOV: noise, noiseTextureFWHMMM: noiseTextureFwhmMM, scanDurationS: durationS, seed: seed)
         try model.validate()
         let geometry = try PhantomData.iecGeometry()
         let simulator = IECPhantomSimulator(geometry: geometry, sphereActivity: backgroundActivity * ratio, backgroundActivity: backgroundActivity)

@@ -75,6 +75,22 @@ import Testing
         #expect(try CLIRunner.run(["--version"]).stdout.contains(IQKit.version))
     }
 
+    /// The noise-texture options are checked before anything is written.
+    @Test func noiseTextureOutOfRangeIsRefused() throws {
+        let dir = CLIRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [([String], String)] = [
+            (["simulate", "patient", dir + "/p.nii", "--fwhm-mm", "5", "--noise", "0.1", "--noise-texture-fwhm-mm", "31"], "--noise-texture-fwhm-mm: must be 0…30 mm"),
+            (["simulate", "nema", dir + "/p.nii", "--noise", "0.1", "--noise-texture-fwhm-mm", "nan"], "--noise-texture-fwhm-mm: must be 0…30 mm"),
+            (["simulate", "pet-patients", dir + "/corpus", "--count", "3", "--noise-texture-spread", "4"], "--noise-texture-spread: must be 1…3"),
+        ]
+        for (args, message) in cases {
+            let r = try CLIRunner.run(args)
+            #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
     @Test func outputEqualToInputIsRefused() throws {
         let dir = CLIRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
