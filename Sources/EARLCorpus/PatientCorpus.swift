@@ -97,7 +97,7 @@ public struct PatientCorpus {
         /// reconstructed so too). Real reconstructions' noise is finer or
         /// coarser than their resolution (OSEM iterations, PSF modelling),
         /// and a network trained with the two tied reads resolution from the
-        /// noise (docs/benchmarks/earl-model.md, "noise texture"). 1 (the
+        /// noise (docs/benchmarks/earl-model.md, "Noise texture"). 1 (the
         /// default) ties them and makes no extra draw, so earlier corpora are
         /// reproduced exactly.
         public var noiseTextureSpread: Double

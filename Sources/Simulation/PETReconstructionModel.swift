@@ -12,9 +12,10 @@ import IQCore
 ///   edges and rings around them, lifting RCmax of mid-sized spheres above 1
 ///   as clinical PSF reconstructions do.
 /// - Noise: white Gaussian noise smoothed by a Gaussian of the resolution's
-///   FWHM (the texture; `noiseTextureFWHMMM` sets another), scaled so that a region at the reference concentration has
-///   coefficient of variation `noiseCOV · √(referenceDuration / duration)`,
-///   and growing with √(local concentration) as counting noise does.
+///   FWHM (the texture; `noiseTextureFWHMMM` sets another), scaled so that
+///   a region at the reference concentration has coefficient of variation
+///   `noiseCOV · √(referenceDuration / duration)`, and growing with
+///   √(local concentration) as counting noise does.
 public struct PETReconstructionModel: Codable, Sendable, Equatable {
     public var fwhmMM: Double
     public var psfOvershoot: Double
