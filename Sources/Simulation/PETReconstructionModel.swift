@@ -75,7 +75,7 @@ public struct PETReconstructionModel: Codable, Sendable, Equatable {
         }
         let cov = effectiveNoiseCOV
         guard cov > 0, referenceBqML > 0 else { return image }
-        // Correlated noise: white noise through the resolution kernel, rescaled to unit variance.
+        // Correlated noise: white noise through the texture's kernel, rescaled to unit variance.
         var white = [Float](repeating: 0, count: image.count)
         let seed = self.seed
         let nx = image.nx, ny = image.ny
@@ -86,11 +86,10 @@ public struct PETReconstructionModel: Codable, Sendable, Equatable {
                 for i in (z * nx * ny)..<((z + 1) * nx * ny) { out[i] = Float(rng.nextNormal()) }
             }
         }
-        let noiseFWHM = max(noiseTextureFWHMMM ?? fwhmMM, 0.01)
-        let textured = GaussianFilter(fwhmMM: noiseFWHM).apply(white, nx: image.nx, ny: image.ny, nz: image.nz, spacingMM: image.spacingMM)
+        let texture = GaussianFilter(fwhmMM: max(noiseTextureFWHMMM ?? fwhmMM, 0.01))
+        let textured = texture.apply(white, nx: image.nx, ny: image.ny, nz: image.nz, spacingMM: image.spacingMM)
         // Variance of smoothed unit white noise = Σ kernel weights² (per axis, separable).
-        let kernels = GaussianFilter(fwhmMM: noiseFWHM).kernels(spacingMM: image.spacingMM)
-        let gain = kernels.reduce(1.0) { acc, k in acc * k.weights.reduce(0) { $0 + $1 * $1 } }.squareRoot()
+        let gain = texture.kernels(spacingMM: image.spacingMM).reduce(1.0) { acc, k in acc * k.weights.reduce(0) { $0 + $1 * $1 } }.squareRoot()
         let scale = Float(cov * referenceBqML / gain)
         let reference = Float(referenceBqML)
         for i in image.voxels.indices {
