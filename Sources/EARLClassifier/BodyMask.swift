@@ -109,6 +109,8 @@ public enum BodyMask {
         // Sizes by root; the largest wins, the smaller root (first in memory order) on ties.
         var size = [Int](repeating: 0, count: runs)
         for k in 0..<runs { size[find(k)] += Int(runX1[k] - runX0[k]) }
+        // `find` above left every run pointing straight at its root, so
+        // `parent[k]` is the root from here on.
         var best = 0
         for k in 0..<runs where parent[k] == k && size[k] > size[best] { best = k }
         var kept = [Bool](repeating: false, count: mask.count)
