@@ -67,6 +67,15 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     /// values with weight `training.regressionWeight`). They shape the
     /// features the classifier reads but not its decision rule. nil: none.
     public var stage1Auxiliary: [String]?
+    /// Stage 2's own optimiser settings (epochs, patience, …) when set;
+    /// nil: `training`, as stage 1. Stage 2 learns a finer distinction
+    /// (EARL1 vs EARL2) from a third fewer scans and may need longer.
+    /// Each stage's network depends only on its own settings and seed, so
+    /// this changes stage 2 and leaves stage 1 as it was, bit for bit.
+    public var stage2Training: TrainingConfiguration?
+
+    /// The optimiser settings stage `stage` (1 or 2) trains with.
+    public func training(stage: Int) -> TrainingConfiguration { stage == 2 ? stage2Training ?? training : training }
 
     public init(
         input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
@@ -322,7 +331,7 @@ private final class StageRuns: @unchecked Sendable {
     /// `name` prefixes the job's log lines ("stage 1", "stage 2 member 3").
     typealias Stage = (
         name: String, tensors: [SparseTensor], labels: [Int], targets: [[Double]]?, regression: [[Double]]?, groups: [String], architecture: Architecture,
-        seed: UInt64
+        training: TrainingConfiguration, seed: UInt64
     )
     let stages: [Stage]
     var results: [(network: Network, history: TrainingHistory)?]
@@ -345,7 +354,7 @@ private final class StageRuns: @unchecked Sendable {
             }
         }
         let result = EARLTraining.trainStage(
-            s.tensors, labels: s.labels, targets: s.targets, regression: s.regression, groups: s.groups, architecture: s.architecture, configuration: configuration, seed: s.seed, log: write)
+            s.tensors, labels: s.labels, targets: s.targets, regression: s.regression, groups: s.groups, architecture: s.architecture, training: s.training, configuration: configuration, seed: s.seed, log: write)
         lock.lock()
         results[i] = result
         lock.unlock()
@@ -409,8 +418,8 @@ public enum EARLTraining {
                 let seed = configuration.seed &+ UInt64(k)
                 let suffix = members > 1 ? " member \(k + 1)" : ""
                 return [
-                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, stage1Targets, stage1Regression, samples.map(\.group), stage1Architecture, seed),
-                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, nil, nil, compliant.map(\.group), configuration.stage2Architecture, seed &+ 1),
+                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, stage1Targets, stage1Regression, samples.map(\.group), stage1Architecture, configuration.training(stage: 1), seed),
+                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, nil, nil, compliant.map(\.group), configuration.stage2Architecture, configuration.training(stage: 2), seed &+ 1),
                 ]
             })
         // The networks are independent and the CNN itself runs on one thread
@@ -430,6 +439,9 @@ public enum EARLTraining {
         if let sd = configuration.stage1EdgeSD { notes["stage1Targets"] = "soft: P(clinical) = Φ(edge distance / \(sd))" }
         if let names = stage1Architecture.regression?.map(\.name) {
             notes["stage1Auxiliary"] = names.joined(separator: ", ") + " (weight \(configuration.training.regressionWeight))"
+        }
+        if let t = configuration.stage2Training, t != configuration.training {
+            notes["stage2Training"] = "at most \(t.maxEpochs) epochs, patience \(t.patience) (stage 1: \(configuration.training.maxEpochs), \(configuration.training.patience))"
         }
         if members > 1 { notes["ensemble"] = "\(members) networks per stage, seeds \(configuration.seed)…\(configuration.seed &+ UInt64(members - 1))" }
         return try EARLModel(
@@ -514,14 +526,14 @@ public enum EARLTraining {
     }
 
     static func trainStage(
-        _ tensors: [SparseTensor], labels: [Int], targets: [[Double]]? = nil, regression: [[Double]]? = nil, groups: [String], architecture: Architecture, configuration: EARLTrainingConfiguration, seed: UInt64,
-        log: ((String) -> Void)?
+        _ tensors: [SparseTensor], labels: [Int], targets: [[Double]]? = nil, regression: [[Double]]? = nil, groups: [String], architecture: Architecture, training: TrainingConfiguration,
+        configuration: EARLTrainingConfiguration, seed: UInt64, log: ((String) -> Void)?
     ) -> (network: Network, history: TrainingHistory) {
         // Validation scans share no group (anatomy, patient) with training
         // scans, so early stopping is not fooled by anatomies seen in training.
         let split = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: configuration.validationFraction, seed: seed)
         let network = Network(architecture: architecture, seed: seed)
-        var config = configuration.training
+        var config = training
         config.seed = seed
         // Slab input: each epoch draws `slabsPerScan` slabs of every training
         // scan afresh (seeded by epoch), randomly mirrored left-right; the

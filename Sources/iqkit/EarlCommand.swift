@@ -150,6 +150,10 @@ struct EarlTrain: ParsableCommand {
     @Option(help: "Clip each update's gradient to this global L2 norm (0: no clipping).") var maxGradientNorm: Double = 1
     @Option(help: "Stop a stage after this many epochs without a lower validation loss.") var patience: Int = 10
     @Option(help: "Never stop a stage early before this many epochs.") var minEpochs: Int = 30
+    @Option(help: ArgumentHelp("Maximum epochs of stage 2 (EARL1 vs EARL2) alone (default: --epochs).", valueName: "epochs"))
+    var stage2Epochs: Int?
+    @Option(help: ArgumentHelp("--patience of stage 2 alone (default: --patience).", valueName: "epochs"))
+    var stage2Patience: Int?
     @Option(help: "Learning-rate schedule: cosine (decays to 5 % at the last epoch) or constant.")
     var schedule: TrainingConfiguration.LearningRateSchedule = .cosine
     @Option(
@@ -181,6 +185,8 @@ struct EarlTrain: ParsableCommand {
     func validate() throws {
         if minimum.targets != nil && folds < 2 { throw ValidationError("--min-stage1/--min-stage2/--min-overall judge a cross-validation: give --folds ≥ 2") }
         if patience < 1 { throw ValidationError("--patience must be ≥ 1") }
+        if let stage2Patience, stage2Patience < 1 { throw ValidationError("--stage2-patience must be ≥ 1") }
+        if let stage2Epochs, stage2Epochs < 1 { throw ValidationError("--stage2-epochs must be ≥ 1") }
         if minEpochs < 0 { throw ValidationError("--min-epochs must be ≥ 0") }
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
         if out == nil && folds < 2 { throw ValidationError("give --out, or --folds ≥ 2 to cross-validate only") }
@@ -238,6 +244,12 @@ struct EarlTrain: ParsableCommand {
                 maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule, regressionWeight: auxiliaryWeight),
             seed: seed, ensembleSize: ensemble, foldSeed: foldSeed, stage1EdgeSD: softStage1)
         configuration.stage1Auxiliary = auxiliaryTable?.names
+        if stage2Epochs != nil || stage2Patience != nil {
+            var stage2 = configuration.training
+            stage2.maxEpochs = stage2Epochs ?? epochs
+            stage2.patience = stage2Patience ?? patience
+            configuration.stage2Training = stage2
+        }
         configuration.stage1Architecture = .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes, width: stage1Width)
         // What --require-convergence turns into exit 1, collected over the CV and the final model.
         var unconverged: [String] = []
@@ -296,6 +308,8 @@ extension EarlTrain {
             "blas": BLAS.configuration,
         ]
         if ensemble > 1 { settings["ensemble"] = String(ensemble) }
+        if let stage2Epochs { settings["stage 2 epochs"] = String(stage2Epochs) }
+        if let stage2Patience { settings["stage 2 patience"] = String(stage2Patience) }
         if stage1Width != Architecture.earlDefaultWidth { settings["stage 1 width"] = String(stage1Width) }
         if let softStage1 { settings["soft stage 1"] = "sd \(softStage1)" }
         if let auxiliary { settings["stage 1 auxiliary"] = "\(auxiliary), weight \(auxiliaryWeight)" }

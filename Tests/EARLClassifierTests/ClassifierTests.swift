@@ -203,6 +203,36 @@ import EARLClassifier
         #expect(throws: InputError.self) { try EARLTraining.train(samples, configuration: config) }
     }
 
+    /// Stage 2's own training settings change stage 2 alone: stage 1's
+    /// weights and history stay bit for bit those of a run without them,
+    /// stage 2 trains for its own number of epochs, and the model says so.
+    /// (With a constant rate and a kept epoch among the first three, the
+    /// two stage-2 networks may well be equal: the histories tell them apart.)
+    @Test func stage2TrainingChangesStage2Only() throws {
+        let samples = try Self.samples(0..<4)
+        var config = Self.configuration
+        config.training.maxEpochs = 3
+        config.training.minEpochs = 3
+        let plain = try EARLTraining.train(samples, configuration: config)
+        #expect(config.training(stage: 2) == config.training)
+        var longer = config.training
+        longer.maxEpochs = 5
+        longer.minEpochs = 5
+        config.stage2Training = longer
+        #expect(config.training(stage: 1) == config.training && config.training(stage: 2) == longer)
+        let split = try EARLTraining.train(samples, configuration: config)
+        let weights = { (networks: [Network]) in networks.map { $0.parameters.map(\.value) } }
+        #expect(weights(split.stage1) == weights(plain.stage1))
+        #expect(split.histories.stage1 == plain.histories.stage1)
+        // The same stage-2 run, two epochs longer (a constant learning rate:
+        // its first three epochs are those of the shorter run).
+        let short = try #require(plain.histories.stage2.first ?? nil), long = try #require(split.histories.stage2.first ?? nil)
+        #expect(short.epochs.count == 3 && long.epochs.count == 5)
+        #expect(Array(long.epochs.prefix(3)) == short.epochs)
+        #expect(split.notes["stage2Training"] == "at most 5 epochs, patience 8 (stage 1: 3, 8)")
+        #expect(plain.notes["stage2Training"] == nil)
+    }
+
     /// A network whose kept epoch has a validation loss above the limit is
     /// named (stage, member, epoch, loss); converged ones and networks
     /// without a history are not.
