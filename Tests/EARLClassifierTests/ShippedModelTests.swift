@@ -38,7 +38,10 @@ import Testing
     }
 
     /// The same patient and reconstruction keeps its label at another voxel
-    /// size, another noise level, and cropped to one bed position.
+    /// size, another noise level, cropped to one bed position, and with
+    /// noise of a finer or coarser grain than its resolution (the phantom's
+    /// verdict does not move with the grain; the model trained before
+    /// 2026-12-07 called EARL2 scans clinical at × 0.7).
     @Test(arguments: [
         (EARLLabel.clinical, 3.5, 0.4), (EARLLabel.earl2, 5.8, 0.15), (EARLLabel.earl1, 8.0, 0.0),
     ])
@@ -49,6 +52,9 @@ import Testing
         finer.voxelMM = [2, 2, 2]
         var noisier = base
         noisier.noiseCOV = 0.16
+        var finerGrain = base, coarserGrain = base
+        finerGrain.noiseTextureFWHMMM = 0.7 * fwhm
+        coarserGrain.noiseTextureFWHMMM = 1.4 * fwhm
         let anatomy: UInt64 = 2_000_001 + UInt64(EARLLabel.allCases.firstIndex(of: family) ?? 0)
         let reference = try model.classify(try Self.scan(base, anatomy: anatomy), path: "base")
         #expect(reference.warnings == nil, "\(reference.warnings ?? [])")
@@ -56,6 +62,8 @@ import Testing
             ("2 mm voxels", try Self.scan(finer, anatomy: anatomy)),
             ("noise 0.16", try Self.scan(noisier, anatomy: anatomy)),
             ("one bed position", try Self.scan(base, anatomy: anatomy, bedPositions: 1)),
+            ("noise grain × 0.7", try Self.scan(finerGrain, anatomy: anatomy)),
+            ("noise grain × 1.4", try Self.scan(coarserGrain, anatomy: anatomy)),
         ]
         for (name, volume) in variants {
             let r = try model.classify(volume, path: name)
