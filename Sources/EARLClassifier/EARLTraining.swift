@@ -73,6 +73,9 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     /// Each stage's network depends only on its own settings and seed, so
     /// this changes stage 2 and leaves stage 1 as it was, bit for bit.
     public var stage2Training: TrainingConfiguration?
+    /// The convergence warning's limit for this run's networks
+    /// (`EARLTraining.convergenceWarnings`); nil: `convergenceLossLimit`.
+    public var convergenceLossLimit: Double?
 
     /// The optimiser settings stage `stage` (1 or 2) trains with.
     public func training(stage: Int) -> TrainingConfiguration { stage == 2 ? stage2Training ?? training : training }
@@ -455,22 +458,25 @@ public enum EARLTraining {
     /// 0.002), one that has not stays near ln 2 ≈ 0.69 (a coin toss).
     /// Networks trained towards soft targets are allowed this much above
     /// their targets' own loss (`TrainingHistory.validationTargetLoss`).
+    /// The default; a corpus whose validation scans sit near a band edge
+    /// (label noise no network can learn) keeps good networks above it,
+    /// and a run may set its own (`EARLTrainingConfiguration`).
     public static let convergenceLossLimit = 0.2
 
     /// One line per network of `model` whose kept epoch has a validation
-    /// loss above `convergenceLossLimit` (plus the soft targets' own loss,
-    /// if any; none for networks trained without a validation set), naming
-    /// its stage, member, epoch and loss.
-    public static func convergenceWarnings(_ model: EARLModel) -> [String] {
+    /// loss above `limit` (plus the soft targets' own loss, if any; none
+    /// for networks trained without a validation set), naming its stage,
+    /// member, epoch and loss.
+    public static func convergenceWarnings(_ model: EARLModel, limit lossLimit: Double = convergenceLossLimit) -> [String] {
         var lines: [String] = []
         for (name, histories) in [("stage 1", model.histories.stage1), ("stage 2", model.histories.stage2)] {
             for (k, history) in histories.enumerated() {
                 guard let history, history.epochs.indices.contains(history.bestEpoch),
-                    let loss = history.epochs[history.bestEpoch].validationLoss, loss > (history.validationTargetLoss ?? 0) + convergenceLossLimit
+                    let loss = history.epochs[history.bestEpoch].validationLoss, loss > (history.validationTargetLoss ?? 0) + lossLimit
                 else { continue }
                 let floor = history.validationTargetLoss
                 let member = histories.count > 1 ? " member \(k + 1)" : ""
-                let limit = floor.map { String(format: "the soft targets' own %.3f + \(convergenceLossLimit)", $0) } ?? "\(convergenceLossLimit)"
+                let limit = floor.map { String(format: "the soft targets' own %.3f + \(lossLimit)", $0) } ?? "\(lossLimit)"
                 lines.append(
                     "\(name)\(member) kept epoch \(history.bestEpoch + 1) of \(history.epochs.count) at validation loss "
                         + String(format: "%.3f", loss) + " (above \(limit)): it may not have converged; "
@@ -598,7 +604,7 @@ public enum EARLTraining {
             log?("fold \(f + 1)/\(k): \(trainSet.count) training, \(test.count) test scans")
             let model = try train(trainSet, configuration: configuration, log: log)
             var record = CrossValidationReport.Fold(testNames: test.map(\.name))
-            record.warnings = convergenceWarnings(model)
+            record.warnings = convergenceWarnings(model, limit: configuration.convergenceLossLimit ?? convergenceLossLimit)
             for s in test {
                 let result = model.classify(s.prepared, path: s.name)
                 record.add(truth: s.label, result: result)

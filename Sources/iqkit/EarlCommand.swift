@@ -172,11 +172,15 @@ struct EarlTrain: ParsableCommand {
     var stage1Width: Int = Architecture.earlDefaultWidth
     @Flag(
         help: """
-            Exit 1 when a network trained in this run kept a validation loss above \(EARLTraining.convergenceLossLimit) \
+            Exit 1 when a network trained in this run kept a validation loss above --convergence-limit \
             (with --soft-stage1: above the soft targets' own loss plus that; the convergence warning); \
             a final model with such a network is then not written to --out. Cross-validation reports are written either way.
             """)
     var requireConvergence = false
+    @Option(
+        help: ArgumentHelp(
+            "Validation loss (nats) above which a network's kept epoch draws the convergence warning; a coin toss scores ln 2 ≈ 0.69.", valueName: "nats"))
+    var convergenceLimit: Double = EARLTraining.convergenceLossLimit
     @Flag(help: "Print each epoch's losses to stderr.") var verbose = false
     @OptionGroup(title: "Cross-validation targets (exit 1 when the pooled held-out scores miss one; the outputs are written either way)")
     var minimum: AccuracyTargetOptions
@@ -187,6 +191,7 @@ struct EarlTrain: ParsableCommand {
         if patience < 1 { throw ValidationError("--patience must be ≥ 1") }
         if let stage2Patience, stage2Patience < 1 { throw ValidationError("--stage2-patience must be ≥ 1") }
         if let stage2Epochs, stage2Epochs < 1 { throw ValidationError("--stage2-epochs must be ≥ 1") }
+        if !(convergenceLimit.isFinite && convergenceLimit > 0 && convergenceLimit <= 1) { throw ValidationError("--convergence-limit must be in (0, 1]") }
         if minEpochs < 0 { throw ValidationError("--min-epochs must be ≥ 0") }
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
         if out == nil && folds < 2 { throw ValidationError("give --out, or --folds ≥ 2 to cross-validate only") }
@@ -244,6 +249,7 @@ struct EarlTrain: ParsableCommand {
                 maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, minEpochs: minEpochs, schedule: schedule, regressionWeight: auxiliaryWeight),
             seed: seed, ensembleSize: ensemble, foldSeed: foldSeed, stage1EdgeSD: softStage1)
         configuration.stage1Auxiliary = auxiliaryTable?.names
+        configuration.convergenceLossLimit = convergenceLimit
         if stage2Epochs != nil || stage2Patience != nil {
             var stage2 = configuration.training
             stage2.maxEpochs = stage2Epochs ?? epochs
@@ -267,7 +273,7 @@ struct EarlTrain: ParsableCommand {
         }
         if let out {
             let model = try EARLTraining.train(samples, configuration: configuration, log: log)
-            let warnings = EARLTraining.convergenceWarnings(model)
+            let warnings = EARLTraining.convergenceWarnings(model, limit: convergenceLimit)
             for line in warnings { note("warning: \(out): " + line) }
             if requireConvergence && !warnings.isEmpty {
                 unconverged.insert("\(out): not written: \(warnings.count) network(s) of the model", at: 0)
@@ -310,6 +316,7 @@ extension EarlTrain {
         if ensemble > 1 { settings["ensemble"] = String(ensemble) }
         if let stage2Epochs { settings["stage 2 epochs"] = String(stage2Epochs) }
         if let stage2Patience { settings["stage 2 patience"] = String(stage2Patience) }
+        if convergenceLimit != EARLTraining.convergenceLossLimit { settings["convergence limit"] = String(convergenceLimit) }
         if stage1Width != Architecture.earlDefaultWidth { settings["stage 1 width"] = String(stage1Width) }
         if let softStage1 { settings["soft stage 1"] = "sd \(softStage1)" }
         if let auxiliary { settings["stage 1 auxiliary"] = "\(auxiliary), weight \(auxiliaryWeight)" }

@@ -250,6 +250,9 @@ import EARLClassifier
         let warnings = EARLTraining.convergenceWarnings(model)
         #expect(warnings.count == 1)
         #expect(warnings.first?.hasPrefix("stage 1 member 2 kept epoch 1 of 3 at validation loss 0.470") == true, "\(warnings)")
+        // A run's own limit: 0.47 is under 0.5, and the line names 0.3.
+        #expect(EARLTraining.convergenceWarnings(model, limit: 0.5).isEmpty)
+        #expect(EARLTraining.convergenceWarnings(model, limit: 0.3).first?.contains("(above 0.3)") == true)
         let single = try EARLModel(stage1: net(EARLModel.stage1Classes, 1), stage2: net(EARLModel.stage2Classes, 3), input: Self.input, histories: (converged, stuck))
         #expect(EARLTraining.convergenceWarnings(single).map { $0.prefix(28) } == ["stage 2 kept epoch 1 of 3 at"])
         // Soft targets: the limit sits above the targets' own loss. A kept

@@ -181,6 +181,7 @@ import Testing
         try expectRefused(auxiliary + [dir + "/aux2.csv"], "aux2.csv:2: fwhm_mm \"wide\" is not a finite number")
         try expectRefused(auxiliary + [dir + "/aux.csv", "--auxiliary-weight", "0"], "--auxiliary-weight must be in (0, 100]")
         try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--stage1-width", "1"], "--stage1-width must be 2…64")
+        try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--convergence-limit", "0"], "--convergence-limit must be in (0, 1]")
         for (option, value) in [("--stage2-epochs", "0"), ("--stage2-patience", "0")] {
             try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", option, value], "\(option) must be ≥ 1")
         }
