@@ -45,6 +45,9 @@ public struct PatientCorpus {
 
         /// First anatomy seed: the splits never share an anatomy.
         public var anatomySeedBase: UInt64 { self == .train ? 1 : 1_000_001 }
+
+        /// The anatomy seeds the split may use (train below the test base).
+        public var anatomySeedRange: ClosedRange<UInt64> { self == .train ? 1...1_000_000 : 1_000_001...UInt64(Int64.max) }
     }
 
     public struct Options: Codable, Sendable, Equatable {
@@ -101,13 +104,23 @@ public struct PatientCorpus {
         /// default) ties them and makes no extra draw, so earlier corpora are
         /// reproduced exactly.
         public var noiseTextureSpread: Double
+        /// Anatomy seed of the corpus' first anatomy (nil: the split's
+        /// `anatomySeedBase`). The corpus seed draws settings and noise, not
+        /// anatomies: corpora of one split with different seeds share their
+        /// anatomies unless they start elsewhere, so a fresh test set with
+        /// unseen patients needs a first anatomy past the earlier sets'.
+        public var firstAnatomy: UInt64?
+
+        /// The anatomy seed of the corpus' first anatomy.
+        public var firstAnatomySeed: UInt64 { firstAnatomy ?? split.anatomySeedBase }
 
         public init(
             count: Int, seed: UInt64 = 1, split: Split = .train, bedPositions: Int = 2, fieldOfViewMM: Double = 500, scansPerSetting: Int = 2,
             minimumMargin: Double = 0.1, supersampling: Int = 2, pairedAnatomies: Bool = false, nearEdgeClinical: Double = 0,
             nearEdgeMaxVoxelMM: Double? = nil, continuousVoxels: Double = 0, phantomScans: Int = 1,
-            noiseTextureSpread: Double = 1
+            noiseTextureSpread: Double = 1, firstAnatomy: UInt64? = nil
         ) {
+            self.firstAnatomy = firstAnatomy
             self.noiseTextureSpread = noiseTextureSpread
             self.nearEdgeMaxVoxelMM = nearEdgeMaxVoxelMM
             self.continuousVoxels = continuousVoxels
@@ -150,11 +163,20 @@ public struct PatientCorpus {
             guard continuousVoxels == 0 || split == .train else {
                 throw InputError.invalidSetting(name: "--continuous-voxels", problem: "only for the train split (the test split keeps its listed grids)")
             }
+            if let firstAnatomy {
+                // At most `count` anatomies are used, paired or not.
+                let range = split.anatomySeedRange
+                let (last, overflow) = firstAnatomy.addingReportingOverflow(UInt64(count - 1))
+                guard range.contains(firstAnatomy), !overflow, range.contains(last) else {
+                    throw InputError.invalidSetting(
+                        name: "--first-anatomy", problem: "the \(split.rawValue) split's anatomies are \(range.lowerBound)…\(range.upperBound); \(count) from \(firstAnatomy) do not fit")
+                }
+            }
         }
 
         private enum CodingKeys: String, CodingKey {
             case count, seed, split, bedPositions, fieldOfViewMM, scansPerSetting, minimumMargin, supersampling, pairedAnatomies, nearEdgeClinical
-            case nearEdgeMaxVoxelMM, continuousVoxels, phantomScans, noiseTextureSpread
+            case nearEdgeMaxVoxelMM, continuousVoxels, phantomScans, noiseTextureSpread, firstAnatomy
         }
 
         /// Manifests written before `continuousVoxels` existed decode with it off.
@@ -174,6 +196,7 @@ public struct PatientCorpus {
             continuousVoxels = try c.decodeIfPresent(Double.self, forKey: .continuousVoxels) ?? 0
             phantomScans = try c.decodeIfPresent(Int.self, forKey: .phantomScans) ?? 1
             noiseTextureSpread = try c.decodeIfPresent(Double.self, forKey: .noiseTextureSpread) ?? 1
+            firstAnatomy = try c.decodeIfPresent(UInt64.self, forKey: .firstAnatomy)
         }
     }
 
@@ -412,10 +435,10 @@ public struct PatientCorpus {
 
     /// Which setting and anatomy each scan gets (no rendering).
     ///
-    /// Unpaired: scan i gets anatomy `base + i`. Paired: the scans of each
+    /// Unpaired: scan i gets anatomy `firstAnatomySeed + i`. Paired: the scans of each
     /// label are shuffled (seeded, so that one anatomy's three settings are
     /// not the same triple as its neighbour's) and the k-th scan of every
-    /// label gets anatomy `base + k`.
+    /// label gets anatomy `firstAnatomySeed + k`.
     public func plan(_ settings: [LabelledSetting]) -> [Scan] {
         var remaining = quotas
         var scans: [Scan] = []
@@ -424,7 +447,7 @@ public struct PatientCorpus {
             guard let label = s.phantom.label else { continue }
             for _ in 0..<options.scansPerSetting where (remaining[label] ?? 0) > 0 {
                 remaining[label, default: 0] -= 1
-                let anatomy = options.split.anatomySeedBase + UInt64(scans.count)
+                let anatomy = options.firstAnatomySeed + UInt64(scans.count)
                 scans.append(
                     Scan(
                         file: String(format: "scan-%04d.nii.gz", scans.count), label: label, group: "anatomy-\(anatomy)", anatomySeed: anatomy,
@@ -438,7 +461,7 @@ public struct PatientCorpus {
             var ofLabel = scans.filter { $0.label == label }
             pairing.shuffle(&ofLabel)
             for (k, var scan) in ofLabel.enumerated() {
-                scan.anatomySeed = options.split.anatomySeedBase + UInt64(k)
+                scan.anatomySeed = options.firstAnatomySeed + UInt64(k)
                 scan.group = "anatomy-\(scan.anatomySeed)"
                 paired.append(scan)
             }

@@ -42,13 +42,16 @@ struct SimulatePetPatients: ParsableCommand {
     var phantomScans: Int = 1
     @Option(help: "Decouple noise texture from resolution: each setting's noise texture FWHM is its resolution FWHM times a factor drawn log-uniformly from 1/S…S (1: tied, as before).")
     var noiseTextureSpread: Double = 1
+    @Option(help: "Anatomy seed of the first patient (default: 1 for train, 1000001 for test). --seed draws settings and noise only, so test sets with other seeds share their patients unless they start elsewhere.")
+    var firstAnatomy: UInt64?
     @Flag(help: "Write uncompressed .nii files (faster, larger).") var uncompressed = false
 
     func run() throws {
         let options = PatientCorpus.Options(
             count: count, seed: seed, split: split, bedPositions: bedPositions, fieldOfViewMM: fovMM, scansPerSetting: scansPerSetting,
             minimumMargin: minimumMargin, pairedAnatomies: paired, nearEdgeClinical: nearEdgeClinical, nearEdgeMaxVoxelMM: nearEdgeMaxVoxelMM,
-            continuousVoxels: continuousVoxels, phantomScans: phantomScans, noiseTextureSpread: noiseTextureSpread)
+            continuousVoxels: continuousVoxels, phantomScans: phantomScans, noiseTextureSpread: noiseTextureSpread,
+            firstAnatomy: firstAnatomy)
         let corpus = try PatientCorpus(options: options, labeller: try .standard())
         let manifest = try corpus.write(to: output, fileExtension: uncompressed ? ".nii" : ".nii.gz")
         let counts = manifest.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -295,6 +295,44 @@ import Testing
         #expect(earl1Settings != earl1Settings.sorted())
     }
 
+    /// The corpus seed does not move the anatomies; `firstAnatomy` does, and
+    /// changes nothing else of the plan. Paired or not, a corpus stays inside
+    /// its split's anatomy range; old manifests read without a first anatomy.
+    @Test func firstAnatomyMovesOnlyTheAnatomies() throws {
+        let labeller = try SettingLabeller.standard()
+        let setting = ReconstructionSetting(fwhmMM: 7, psfOvershoot: 0, noiseCOV: 0.1, voxelMM: SIMD3(repeating: 4))
+        let labelled = (0..<15).map { i in
+            PatientCorpus.LabelledSetting(
+                id: i, setting: setting,
+                phantom: SettingLabel(category: .earl1, label: EARLLabel.allCases[i % 3], margin: 1, rcMax: [], rcMean: [], verdicts: [:]))
+        }
+        func plan(seed: UInt64, first: UInt64?, paired: Bool = false) throws -> [PatientCorpus.Scan] {
+            try PatientCorpus(options: .init(count: 30, seed: seed, split: .test, pairedAnatomies: paired, firstAnatomy: first), labeller: labeller).plan(labelled)
+        }
+        // Why the option exists: two seeds, the same patients.
+        #expect(Set(try plan(seed: 4, first: nil).map(\.anatomySeed)) == Set(try plan(seed: 5, first: nil).map(\.anatomySeed)))
+        for paired in [false, true] {
+            let base = try plan(seed: 5, first: nil, paired: paired)
+            let moved = try plan(seed: 5, first: 2_000_001, paired: paired)
+            #expect(base.map(\.anatomySeed).min() == 1_000_001)
+            #expect(moved.map(\.anatomySeed) == base.map { $0.anatomySeed + 1_000_000 })
+            #expect(moved.map(\.group) == moved.map { "anatomy-\($0.anatomySeed)" })
+            #expect(moved.map(\.settingID) == base.map(\.settingID) && moved.map(\.noiseSeed) == base.map(\.noiseSeed))
+            #expect(moved.map(\.file) == base.map(\.file))
+        }
+        for (split, first) in [(PatientCorpus.Split.test, UInt64(1)), (.test, 1_000_000), (.train, 999_972), (.train, 0), (.test, UInt64.max - 3)] {
+            #expect(throws: InputError.self, "\(split) from \(first)") {
+                try PatientCorpus(options: .init(count: 30, split: split, firstAnatomy: first), labeller: labeller)
+            }
+        }
+        _ = try PatientCorpus(options: .init(count: 30, split: .train, firstAnatomy: 999_971), labeller: labeller)
+        let old = #"{"count": 120, "seed": 1, "split": "test", "bedPositions": 2, "fieldOfViewMM": 500, "scansPerSetting": 2, "minimumMargin": 0.1, "supersampling": 2}"#
+        let decoded = try JSONDecoder().decode(PatientCorpus.Options.self, from: Data(old.utf8))
+        #expect(decoded.firstAnatomy == nil && decoded.firstAnatomySeed == 1_000_001)
+        let round = try JSONDecoder().decode(PatientCorpus.Options.self, from: JSONEncoder().encode(PatientCorpus.Options(count: 9, firstAnatomy: 17)))
+        #expect(round.firstAnatomy == 17)
+    }
+
     @Test func refusesBadOptions() throws {
         let labeller = try SettingLabeller.standard()
         #expect(throws: InputError.self) { try PatientCorpus(options: .init(count: 2), labeller: labeller) }
