@@ -249,6 +249,16 @@ import Testing
 }
 
 @Suite struct CorpusPlanTests {
+    /// `n` settings at one 4 mm reconstruction, labelled clinical, EARL1, EARL2 in turn.
+    static func labelledSettings(_ n: Int) -> [PatientCorpus.LabelledSetting] {
+        let setting = ReconstructionSetting(fwhmMM: 7, psfOvershoot: 0, noiseCOV: 0.1, voxelMM: SIMD3(repeating: 4))
+        return (0..<n).map { i in
+            PatientCorpus.LabelledSetting(
+                id: i, setting: setting,
+                phantom: SettingLabel(category: .earl1, label: EARLLabel.allCases[i % 3], margin: 1, rcMax: [], rcMean: [], verdicts: [:]))
+        }
+    }
+
     /// Quotas split the count evenly; the train and test splits share no anatomy and no voxel size.
     @Test func quotasAndDisjointSplits() throws {
         let labeller = try SettingLabeller.standard()
@@ -273,12 +283,7 @@ import Testing
     /// settings are the unpaired plan's, in the same numbers.
     @Test func pairedAnatomiesCarryEveryLabel() throws {
         let labeller = try SettingLabeller.standard()
-        let setting = ReconstructionSetting(fwhmMM: 7, psfOvershoot: 0, noiseCOV: 0.1, voxelMM: SIMD3(repeating: 4))
-        let labelled = (0..<15).map { i in
-            PatientCorpus.LabelledSetting(
-                id: i, setting: setting,
-                phantom: SettingLabel(category: .earl1, label: EARLLabel.allCases[i % 3], margin: 1, rcMax: [], rcMean: [], verdicts: [:]))
-        }
+        let labelled = Self.labelledSettings(15)
         let unpaired = try PatientCorpus(options: .init(count: 30, split: .train), labeller: labeller).plan(labelled)
         let paired = try PatientCorpus(options: .init(count: 30, split: .train, pairedAnatomies: true), labeller: labeller).plan(labelled)
         #expect(paired.count == 30)
@@ -300,12 +305,7 @@ import Testing
     /// its split's anatomy range; old manifests read without a first anatomy.
     @Test func firstAnatomyMovesOnlyTheAnatomies() throws {
         let labeller = try SettingLabeller.standard()
-        let setting = ReconstructionSetting(fwhmMM: 7, psfOvershoot: 0, noiseCOV: 0.1, voxelMM: SIMD3(repeating: 4))
-        let labelled = (0..<15).map { i in
-            PatientCorpus.LabelledSetting(
-                id: i, setting: setting,
-                phantom: SettingLabel(category: .earl1, label: EARLLabel.allCases[i % 3], margin: 1, rcMax: [], rcMean: [], verdicts: [:]))
-        }
+        let labelled = Self.labelledSettings(15)
         func plan(seed: UInt64, first: UInt64?, paired: Bool = false) throws -> [PatientCorpus.Scan] {
             try PatientCorpus(options: .init(count: 30, seed: seed, split: .test, pairedAnatomies: paired, firstAnatomy: first), labeller: labeller).plan(labelled)
         }
