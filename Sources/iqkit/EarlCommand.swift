@@ -154,6 +154,11 @@ struct EarlTrain: ParsableCommand {
     var stage2Epochs: Int?
     @Option(help: ArgumentHelp("--patience of stage 2 alone (default: --patience).", valueName: "epochs"))
     var stage2Patience: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Fraction of stage 2's scans held out to pick its epoch and stop it early (default: \(EARLTrainingConfiguration().validationFraction), as stage 1); 0: none, it trains on every compliant scan for all its epochs and keeps the last.",
+            valueName: "fraction"))
+    var stage2Validation: Double?
     @Option(help: "Learning-rate schedule: cosine (decays to 5 % at the last epoch) or constant.")
     var schedule: TrainingConfiguration.LearningRateSchedule = .cosine
     @Option(
@@ -173,7 +178,8 @@ struct EarlTrain: ParsableCommand {
     @Flag(
         help: """
             Exit 1 when a network trained in this run kept a validation loss above --convergence-limit \
-            (with --soft-stage1: above the soft targets' own loss plus that; the convergence warning); \
+            (with --soft-stage1: above the soft targets' own loss plus that; without a validation set, \
+            --stage2-validation 0: its training loss; the convergence warning); \
             a final model with such a network is then not written to --out. Cross-validation reports are written either way.
             """)
     var requireConvergence = false
@@ -191,6 +197,9 @@ struct EarlTrain: ParsableCommand {
         if patience < 1 { throw ValidationError("--patience must be ≥ 1") }
         if let stage2Patience, stage2Patience < 1 { throw ValidationError("--stage2-patience must be ≥ 1") }
         if let stage2Epochs, stage2Epochs < 1 { throw ValidationError("--stage2-epochs must be ≥ 1") }
+        if let stage2Validation, !(stage2Validation.isFinite && (0...0.5).contains(stage2Validation)) {
+            throw ValidationError("--stage2-validation must be a fraction 0…0.5")
+        }
         if !(convergenceLimit.isFinite && convergenceLimit > 0 && convergenceLimit <= 1) { throw ValidationError("--convergence-limit must be in (0, 1]") }
         if minEpochs < 0 { throw ValidationError("--min-epochs must be ≥ 0") }
         if folds == 1 || folds < 0 { throw ValidationError("--folds must be 0 (none) or ≥ 2") }
@@ -256,6 +265,7 @@ struct EarlTrain: ParsableCommand {
             stage2.patience = stage2Patience ?? patience
             configuration.stage2Training = stage2
         }
+        configuration.stage2ValidationFraction = stage2Validation
         configuration.stage1Architecture = .earlDefault(inputChannels: input.features.count, classes: EARLModel.stage1Classes, width: stage1Width)
         // What --require-convergence turns into exit 1, collected over the CV and the final model.
         var unconverged: [String] = []
@@ -316,6 +326,7 @@ extension EarlTrain {
         if ensemble > 1 { settings["ensemble"] = String(ensemble) }
         if let stage2Epochs { settings["stage 2 epochs"] = String(stage2Epochs) }
         if let stage2Patience { settings["stage 2 patience"] = String(stage2Patience) }
+        if let stage2Validation { settings["stage 2 validation"] = String(stage2Validation) }
         if convergenceLimit != EARLTraining.convergenceLossLimit { settings["convergence limit"] = String(convergenceLimit) }
         if stage1Width != Architecture.earlDefaultWidth { settings["stage 1 width"] = String(stage1Width) }
         if let softStage1 { settings["soft stage 1"] = "sd \(softStage1)" }

@@ -233,6 +233,37 @@ import EARLClassifier
         #expect(plain.notes["stage2Training"] == nil)
     }
 
+    /// `stage2ValidationFraction` 0: stage 1 is the plain run's to the bit;
+    /// stage 2 holds nothing out, runs every epoch, keeps the last (its
+    /// weights are then those the run ended with) and says so in the notes.
+    /// A fraction of 1 or more is refused.
+    @Test func stage2WithoutValidation() throws {
+        let samples = try Self.samples(0..<4)
+        var config = Self.configuration
+        config.training.maxEpochs = 3
+        config.training.minEpochs = 0
+        config.training.patience = 1
+        let plain = try EARLTraining.train(samples, configuration: config)
+        #expect(config.validationFraction(stage: 2) == config.validationFraction)
+        config.stage2ValidationFraction = 0
+        #expect(config.validationFraction(stage: 1) == config.validationFraction && config.validationFraction(stage: 2) == 0)
+        let model = try EARLTraining.train(samples, configuration: config)
+        let weights = { (networks: [Network]) in networks.map { $0.parameters.map(\.value) } }
+        #expect(weights(model.stage1) == weights(plain.stage1))
+        #expect(model.histories.stage1 == plain.histories.stage1)
+        let withValidation = try #require(plain.histories.stage2.first ?? nil), without = try #require(model.histories.stage2.first ?? nil)
+        #expect(withValidation.epochs.allSatisfy { $0.validationLoss != nil })
+        #expect(without.epochs.count == 3 && without.bestEpoch == 2 && !without.stoppedEarly)
+        #expect(without.epochs.allSatisfy { $0.validationLoss == nil && $0.validationAccuracy == nil })
+        #expect(weights(model.stage2) != weights(plain.stage2))
+        #expect(model.notes["stage2Validation"] == "none: trained on every compliant scan, last epoch kept")
+        #expect(plain.notes["stage2Validation"] == nil)
+        for bad in [1.0, 1.5, -0.1] {
+            config.stage2ValidationFraction = bad
+            #expect(throws: InputError.self, "\(bad)") { try EARLTraining.train(samples, configuration: config) }
+        }
+    }
+
     /// A network whose kept epoch has a validation loss above the limit is
     /// named (stage, member, epoch, loss); converged ones and networks
     /// without a history are not.
@@ -266,6 +297,18 @@ import EARLClassifier
         let softWarnings = EARLTraining.convergenceWarnings(soft)
         #expect(softWarnings.count == 1)
         #expect(softWarnings.first?.hasPrefix("stage 1 member 2 kept epoch 1 of 3 at validation loss 0.470 (above the soft targets' own 0.200 + 0.2)") == true, "\(softWarnings)")
+        // Without a validation set (`stage2ValidationFraction` 0) the kept
+        // (last) epoch's training loss is judged: 0.05 passes, 0.6 does not.
+        func unvalidated(_ losses: [Double]) throws -> TrainingHistory {
+            let epochs = losses.map { "{\"trainingLoss\": \($0)}" }.joined(separator: ",")
+            return try JSONDecoder().decode(TrainingHistory.self, from: Data("{\"epochs\": [\(epochs)], \"bestEpoch\": \(losses.count - 1), \"stoppedEarly\": false}".utf8))
+        }
+        let learnt = try EARLModel(stage1: net(EARLModel.stage1Classes, 1), stage2: net(EARLModel.stage2Classes, 3), input: Self.input, histories: (converged, try unvalidated([0.7, 0.05])))
+        #expect(EARLTraining.convergenceWarnings(learnt).isEmpty)
+        let notLearnt = try EARLModel(stage1: net(EARLModel.stage1Classes, 1), stage2: net(EARLModel.stage2Classes, 3), input: Self.input, histories: (converged, try unvalidated([0.7, 0.6])))
+        #expect(EARLTraining.convergenceWarnings(notLearnt) == [
+            "stage 2 kept epoch 2 of 2 at training (no validation set) loss 0.600 (above 0.2): it may not have converged; train with other seeds (--seed, --ensemble) and compare"
+        ])
     }
 
     /// Soft stage-1 targets: Φ(d / sd) against its closed form, refused

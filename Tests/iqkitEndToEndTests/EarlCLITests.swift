@@ -182,8 +182,11 @@ import Testing
         try expectRefused(auxiliary + [dir + "/aux.csv", "--auxiliary-weight", "0"], "--auxiliary-weight must be in (0, 100]")
         try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--stage1-width", "1"], "--stage1-width must be 2…64")
         try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", "--convergence-limit", "0"], "--convergence-limit must be in (0, 1]")
-        for (option, value) in [("--stage2-epochs", "0"), ("--stage2-patience", "0")] {
-            try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", option, value], "\(option) must be ≥ 1")
+        for (option, value, problem) in [
+            ("--stage2-epochs", "0", "must be ≥ 1"), ("--stage2-patience", "0", "must be ≥ 1"),
+            ("--stage2-validation", "0.9", "must be a fraction 0…0.5"), ("--stage2-validation", "nan", "must be a fraction 0…0.5"),
+        ] {
+            try expectRefused(["earl", "train", "--data", dir, "--labels", dir + "/one.csv", "--out", dir + "/m.json", option, value], "\(option) \(problem)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/m.json"))
     }
