@@ -12,7 +12,9 @@ import Testing
         try EARLModel.read(from: try PhantomData.folder() + "/models/earl-classifier.json")
     }
 
-    /// A scan of an anatomy never used in training or testing (seeds 2 000 001+).
+    /// A scan of an anatomy never used in training (seeds 2 000 001+; the
+    /// seed-6 test corpus, drawn later with `--first-anatomy 2000001`,
+    /// holds 2 000 001–2 000 300 too).
     static func scan(_ setting: ReconstructionSetting, anatomy: UInt64, bedPositions: Int = 2, noiseSeed: UInt64 = 9) throws -> Volume {
         let corpus = try PatientCorpus(options: .init(count: 3, bedPositions: bedPositions, fieldOfViewMM: 500), labeller: try .standard())
         let scan = PatientCorpus.Scan(file: "", label: .clinical, group: "", anatomySeed: anatomy, noiseSeed: noiseSeed, settingID: 0)
