@@ -78,9 +78,10 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     public var convergenceLossLimit: Double?
     /// Stage 2's own `validationFraction` when set. 0 holds nothing out:
     /// stage 2 trains on every compliant scan for all its epochs and keeps
-    /// the last. Its validation set is a fifth of a third fewer scans than
-    /// stage 1's (13 scans in a 5-fold CV of `make model`'s corpus), and the
-    /// epoch with the lowest loss on so few can be an undertrained one.
+    /// the last. Stage 2 sees a third fewer scans than stage 1, so its
+    /// held-out fifth is small (13 scans in a CV fold of `make model`'s
+    /// corpus), and the epoch with the lowest loss on so few can be an
+    /// undertrained one.
     public var stage2ValidationFraction: Double?
 
     /// The optimiser settings stage `stage` (1 or 2) trains with.
