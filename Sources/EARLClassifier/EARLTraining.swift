@@ -473,8 +473,8 @@ public enum EARLTraining {
 
     /// The validation loss (mean cross-entropy, nats) above which a
     /// network's kept epoch counts as not converged: a network that has
-    /// learned its task gets near 0 (the shipped model's stages: 0.010 and
-    /// 0.002), one that has not stays near ln 2 ≈ 0.69 (a coin toss).
+    /// learned a task without label noise gets near 0, one that has not
+    /// stays near ln 2 ≈ 0.69 (a coin toss).
     /// Networks trained towards soft targets are allowed this much above
     /// their targets' own loss (`TrainingHistory.validationTargetLoss`).
     /// The default; a corpus whose validation scans sit near a band edge
