@@ -90,6 +90,9 @@ public struct EARLTrainingConfiguration: Codable, Sendable, Equatable {
     /// The fraction of its scans stage `stage` (1 or 2) holds out for early stopping.
     public func validationFraction(stage: Int) -> Double { stage == 2 ? stage2ValidationFraction ?? validationFraction : validationFraction }
 
+    /// The convergence warning's limit this run's networks are judged by.
+    public var convergenceLimit: Double { convergenceLossLimit ?? EARLTraining.convergenceLossLimit }
+
     public init(
         input: InputSpecification = ScanPreprocessor.defaultInput, stage1Architecture: Architecture? = nil, stage2Architecture: Architecture? = nil,
         training: TrainingConfiguration = TrainingConfiguration(), validationFraction: Double = 0.2, slabsPerScan: Int = 2, seed: UInt64 = 1,
@@ -341,10 +344,11 @@ extension CrossValidationReport {
 /// shared with the workers that train them: each worker reads its own job's
 /// inputs and writes only its own result slot; log lines are serialised by a lock.
 private final class StageRuns: @unchecked Sendable {
-    /// `name` prefixes the job's log lines ("stage 1", "stage 2 member 3").
+    /// `name` prefixes the job's log lines ("stage 1", "stage 2 member 3");
+    /// `stage` (1 or 2) picks the configuration's settings for it.
     typealias Stage = (
-        name: String, tensors: [SparseTensor], labels: [Int], targets: [[Double]]?, regression: [[Double]]?, groups: [String], architecture: Architecture,
-        training: TrainingConfiguration, validationFraction: Double, seed: UInt64
+        name: String, stage: Int, tensors: [SparseTensor], labels: [Int], targets: [[Double]]?, regression: [[Double]]?, groups: [String], architecture: Architecture,
+        seed: UInt64
     )
     let stages: [Stage]
     var results: [(network: Network, history: TrainingHistory)?]
@@ -367,8 +371,8 @@ private final class StageRuns: @unchecked Sendable {
             }
         }
         let result = EARLTraining.trainStage(
-            s.tensors, labels: s.labels, targets: s.targets, regression: s.regression, groups: s.groups, architecture: s.architecture, training: s.training,
-            validationFraction: s.validationFraction, configuration: configuration, seed: s.seed, log: write)
+            s.tensors, labels: s.labels, targets: s.targets, regression: s.regression, groups: s.groups, architecture: s.architecture, stage: s.stage,
+            configuration: configuration, seed: s.seed, log: write)
         lock.lock()
         results[i] = result
         lock.unlock()
@@ -435,10 +439,8 @@ public enum EARLTraining {
                 let seed = configuration.seed &+ UInt64(k)
                 let suffix = members > 1 ? " member \(k + 1)" : ""
                 return [
-                    ("stage 1" + suffix, samples.map(\.prepared.tensor), stage1Labels, stage1Targets, stage1Regression, samples.map(\.group), stage1Architecture, configuration.training(stage: 1),
-                        configuration.validationFraction(stage: 1), seed),
-                    ("stage 2" + suffix, compliant.map(\.prepared.tensor), stage2Labels, nil, nil, compliant.map(\.group), configuration.stage2Architecture, configuration.training(stage: 2),
-                        configuration.validationFraction(stage: 2), seed &+ 1),
+                    ("stage 1" + suffix, 1, samples.map(\.prepared.tensor), stage1Labels, stage1Targets, stage1Regression, samples.map(\.group), stage1Architecture, seed),
+                    ("stage 2" + suffix, 2, compliant.map(\.prepared.tensor), stage2Labels, nil, nil, compliant.map(\.group), configuration.stage2Architecture, seed &+ 1),
                 ]
             })
         // The networks are independent and the CNN itself runs on one thread
@@ -553,17 +555,14 @@ public enum EARLTraining {
     }
 
     static func trainStage(
-        _ tensors: [SparseTensor], labels: [Int], targets: [[Double]]? = nil, regression: [[Double]]? = nil, groups: [String], architecture: Architecture, training: TrainingConfiguration,
-        validationFraction: Double, configuration: EARLTrainingConfiguration, seed: UInt64, log: ((String) -> Void)?
+        _ tensors: [SparseTensor], labels: [Int], targets: [[Double]]? = nil, regression: [[Double]]? = nil, groups: [String], architecture: Architecture, stage: Int,
+        configuration: EARLTrainingConfiguration, seed: UInt64, log: ((String) -> Void)?
     ) -> (network: Network, history: TrainingHistory) {
         // Validation scans share no group (anatomy, patient) with training
         // scans, so early stopping is not fooled by anatomies seen in training.
-        // Fraction 0: none (the split would still hold out one scan per class).
-        let split =
-            validationFraction > 0
-            ? Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: validationFraction, seed: seed) : (training: Array(labels.indices), validation: [])
+        let split = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: configuration.validationFraction(stage: stage), seed: seed)
         let network = Network(architecture: architecture, seed: seed)
-        var config = training
+        var config = configuration.training(stage: stage)
         config.seed = seed
         // Slab input: each epoch draws `slabsPerScan` slabs of every training
         // scan afresh (seeded by epoch), randomly mirrored left-right; the
@@ -628,7 +627,7 @@ public enum EARLTraining {
             log?("fold \(f + 1)/\(k): \(trainSet.count) training, \(test.count) test scans")
             let model = try train(trainSet, configuration: configuration, log: log)
             var record = CrossValidationReport.Fold(testNames: test.map(\.name))
-            record.warnings = convergenceWarnings(model, limit: configuration.convergenceLossLimit ?? convergenceLossLimit)
+            record.warnings = convergenceWarnings(model, limit: configuration.convergenceLimit)
             for s in test {
                 let result = model.classify(s.prepared, path: s.name)
                 record.add(truth: s.label, result: result)

@@ -234,9 +234,11 @@ public enum Trainer {
     /// stratified split): groups are taken in a seeded random order and each
     /// goes to validation while no class would exceed its share
     /// (`fraction` of its members, at least one for classes of two or more),
-    /// to training otherwise.
+    /// to training otherwise. `fraction` 0 holds nothing out: every sample
+    /// trains, in its given order.
     public static func groupedStratifiedSplit(labels: [Int], groups: [String], fraction: Double, seed: UInt64) -> (training: [Int], validation: [Int]) {
         precondition(labels.count == groups.count, "one group per label")
+        guard fraction > 0 else { return (Array(labels.indices), []) }
         var random = SplitMix64(seed: seed)
         var members: [String: [Int]] = [:]
         for (i, g) in groups.enumerated() { members[g, default: []].append(i) }

@@ -283,7 +283,7 @@ struct EarlTrain: ParsableCommand {
         }
         if let out {
             let model = try EARLTraining.train(samples, configuration: configuration, log: log)
-            let warnings = EARLTraining.convergenceWarnings(model, limit: convergenceLimit)
+            let warnings = EARLTraining.convergenceWarnings(model, limit: configuration.convergenceLimit)
             for line in warnings { note("warning: \(out): " + line) }
             if requireConvergence && !warnings.isEmpty {
                 unconverged.insert("\(out): not written: \(warnings.count) network(s) of the model", at: 0)

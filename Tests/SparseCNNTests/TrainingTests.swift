@@ -339,5 +339,10 @@ import SparseCNN
         #expect(again.validation == validation)
         let other = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: 0.5, seed: 8)
         #expect(other.validation != validation)
+        // Fraction 0 holds nothing out (a tiny positive fraction still takes one per class), in the given order.
+        let none = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: 0, seed: 7)
+        #expect(none.validation.isEmpty && none.training == Array(labels.indices))
+        let tiny = Trainer.groupedStratifiedSplit(labels: labels, groups: groups, fraction: 0.001, seed: 7)
+        for c in 0..<3 { #expect(tiny.validation.filter { labels[$0] == c }.count == 1, "class \(c)") }
     }
 }
